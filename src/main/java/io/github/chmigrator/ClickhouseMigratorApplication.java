@@ -1,0 +1,89 @@
+package io.github.chmigrator;
+
+import java.util.Arrays;
+import java.util.Map;
+
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+import io.github.chmigrator.cli.CommandLineFlags;
+import io.github.chmigrator.cli.MigrationCommand;
+import io.github.chmigrator.cli.MigratorEnvironment;
+import io.github.chmigrator.clickhouse.ClickHouseSettings;
+import io.github.chmigrator.config.MigrationSettings;
+import io.github.chmigrator.config.S3Settings;
+import io.github.chmigrator.job.MigratorFailures;
+
+/**
+ * {@code clickhouse-migrator}: moves ClickHouse tables onto an S3 storage policy as a restartable
+ * Spring Batch job. {@link #run(Map, String...)} returns the exit code; {@link #main} hands it to
+ * the shell.
+ */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class ClickhouseMigratorApplication {
+
+	public static void main(String[] args) {
+		System.exit(run(System.getenv(), args));
+	}
+
+	/**
+	 * Runs one command.
+	 * @param variables the environment variables to read (design §7.2)
+	 * @param args the command line
+	 * @return the exit code, see {@link ExitCodes}
+	 */
+	public static int run(Map<String, String> variables, String... args) {
+		if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+			System.out.print(CommandLineFlags.usage());
+			return ExitCodes.OK;
+		}
+		ConfigurableEnvironment environment;
+		try {
+			environment = MigratorEnvironment.create(CommandLineFlags.parse(args), variables);
+		}
+		catch (MigratorException ex) {
+			System.err.println("clickhouse-migrator: " + ex.getMessage());
+			return ex.exitCode();
+		}
+		SpringApplication application = new SpringApplication(ClickhouseMigratorApplication.class);
+		application.setEnvironment(environment);
+		try (ConfigurableApplicationContext context = application.run()) {
+			return SpringApplication.exit(context);
+		}
+		catch (RuntimeException ex) {
+			return startupFailure(ex);
+		}
+	}
+
+	private static int startupFailure(RuntimeException failure) {
+		MigratorException known = MigratorFailures.find(failure);
+		if (known != null) {
+			System.err.println("clickhouse-migrator: " + known.getMessage());
+			return known.exitCode();
+		}
+		for (Throwable t = failure; t != null; t = t.getCause()) {
+			if (t instanceof BindException bind) {
+				System.err.println("clickhouse-migrator: invalid value for " + bind.getProperty().getName() + ": "
+						+ ((bind.getCause() != null) ? bind.getCause().getMessage() : bind.getMessage()));
+				return ExitCodes.INVALID;
+			}
+		}
+		System.err.println("clickhouse-migrator: failed to start: " + failure);
+		return ExitCodes.FAILED;
+	}
+
+	@Bean
+	MigrationCommand migrationCommand(JobOperator jobOperator, Job migrateTable, ClickHouseSettings clickhouse,
+			MigrationSettings migration, S3Settings s3) {
+		return new MigrationCommand(jobOperator, migrateTable, clickhouse, migration, s3);
+	}
+
+}

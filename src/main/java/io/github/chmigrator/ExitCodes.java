@@ -1,0 +1,24 @@
+package io.github.chmigrator;
+
+/** The exit codes a scheduler sees. */
+public final class ExitCodes {
+
+	/** Migrated and validated, or nothing to do (already on the target policy). */
+	public static final int OK = 0;
+
+	/** The migration started and failed; run the same command again to resume. */
+	public static final int FAILED = 1;
+
+	/** Bad flags or configuration, unknown database, table or policy, unsupported table: nothing was changed. */
+	public static final int INVALID = 2;
+
+	/** Another run holds the table lock. */
+	public static final int LOCKED = 3;
+
+	/** ClickHouse could not be reached, or refused the credentials. */
+	public static final int UNAVAILABLE = 4;
+
+	private ExitCodes() {
+	}
+
+}

@@ -1,0 +1,177 @@
+package io.github.chmigrator.cli;
+
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.MigratorException;
+
+/**
+ * The original script's command line (design §4.1.1, §12.1) plus this tool's own flags, turned
+ * into configuration properties. Both {@code --flag value} and {@code --flag=value} are accepted;
+ * {@code --any.spring.property=value} passes through unchanged.
+ */
+public final class CommandLineFlags {
+
+	/** A flag, the property it sets, and what values it takes. */
+	record Flag(String name, String property, Kind kind, List<String> choices) {
+
+	}
+
+	enum Kind {
+
+		TEXT, PORT, DECIMAL, COUNT, ID, SWITCH, CHOICE
+
+	}
+
+	static final Map<String, Flag> FLAGS = flags(new Flag("--mode", "migration.mode", Kind.CHOICE, List.of("single", "full")),
+			new Flag("--db", "migration.db", Kind.TEXT, List.of()),
+			new Flag("--table", "migration.table", Kind.TEXT, List.of()),
+			new Flag("--host", "clickhouse.host", Kind.TEXT, List.of()),
+			new Flag("--port", "clickhouse.port", Kind.PORT, List.of()),
+			new Flag("--user", "clickhouse.user", Kind.TEXT, List.of()),
+			new Flag("--password", "clickhouse.password", Kind.TEXT, List.of()),
+			new Flag("--s3-policy", "s3.policy", Kind.TEXT, List.of()),
+			new Flag("--insert-interval", "migration.insert-interval", Kind.DECIMAL, List.of()),
+			new Flag("--resume", "migration.resume", Kind.SWITCH, List.of()),
+			new Flag("--log-path", "logging.file.path", Kind.TEXT, List.of()),
+			new Flag("--log-level", "logging.level.io.github.chmigrator", Kind.CHOICE,
+					List.of("trace", "debug", "info", "warn", "warning", "error")),
+			new Flag("--report-path", "report.path", Kind.TEXT, List.of()),
+			new Flag("--config", ConfigFile.PROPERTY, Kind.TEXT, List.of()),
+			new Flag("--parallelism", "migration.parallelism", Kind.COUNT, List.of()),
+			new Flag("--strategy", "migration.strategy", Kind.CHOICE, List.of("auto", "attach", "insert")),
+			new Flag("--keep-source", "migration.keep-source", Kind.SWITCH, List.of()),
+			new Flag("--verify", "migration.verify", Kind.CHOICE, List.of("count", "checksum")),
+			new Flag("--restart", "migration.restart", Kind.ID, List.of()));
+
+	private CommandLineFlags() {
+	}
+
+	private static Map<String, Flag> flags(Flag... flags) {
+		Map<String, Flag> byName = new LinkedHashMap<>();
+		for (Flag flag : flags) {
+			byName.put(flag.name(), flag);
+		}
+		return Map.copyOf(byName);
+	}
+
+	/**
+	 * Parses the arguments into properties.
+	 * @throws MigratorException naming the flag, for an unknown flag or a bad value
+	 */
+	public static Map<String, Object> parse(String... args) {
+		Map<String, Object> properties = new LinkedHashMap<>();
+		for (int i = 0; i < args.length; i++) {
+			String arg = args[i];
+			if (!arg.startsWith("--")) {
+				throw invalid("unexpected argument '" + arg + "' (flags start with --; see --help)");
+			}
+			int equals = arg.indexOf('=');
+			String name = (equals < 0) ? arg : arg.substring(0, equals);
+			String inlineValue = (equals < 0) ? null : arg.substring(equals + 1);
+			Flag flag = FLAGS.get(name);
+			if (flag == null) {
+				if (name.indexOf('.') > 0 && inlineValue != null) {
+					properties.put(name.substring(2), inlineValue);
+					continue;
+				}
+				throw invalid("unknown flag " + name + " (see --help)");
+			}
+			if (flag.kind() == Kind.SWITCH) {
+				properties.put(flag.property(), switchValue(flag, inlineValue));
+				continue;
+			}
+			String value = inlineValue;
+			if (value == null) {
+				if (i + 1 >= args.length) {
+					throw invalid(name + " needs a value");
+				}
+				value = args[++i];
+			}
+			properties.put(flag.property(), checked(flag, value));
+		}
+		return properties;
+	}
+
+	private static String switchValue(Flag flag, String value) {
+		if (value == null) {
+			return "true";
+		}
+		if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+			throw invalid(flag.name() + " takes no value, or =true / =false (got '" + value + "')");
+		}
+		return value.toLowerCase();
+	}
+
+	private static String checked(Flag flag, String value) {
+		return switch (flag.kind()) {
+			case TEXT -> value;
+			case PORT -> require(flag, value, (v) -> isInteger(v) && Integer.parseInt(v) >= 1 && Integer.parseInt(v) <= 65535,
+					"a port between 1 and 65535");
+			case DECIMAL -> require(flag, value, (v) -> isDecimal(v) && new BigDecimal(v).signum() >= 0,
+					"a number of seconds, 0 or more");
+			case COUNT -> require(flag, value, (v) -> isInteger(v) && Integer.parseInt(v) >= 1, "a whole number, 1 or more");
+			case ID -> require(flag, value, (v) -> v.matches("\\d{1,18}"), "a JobInstance id");
+			case CHOICE -> require(flag, value.toLowerCase(), flag.choices()::contains,
+					"one of " + String.join(", ", flag.choices()));
+			case SWITCH -> throw new IllegalStateException("switches take no value");
+		};
+	}
+
+	private static String require(Flag flag, String value, Predicate<String> valid, String expected) {
+		if (!valid.test(value)) {
+			throw invalid(flag.name() + " must be " + expected + " (got '" + value + "')");
+		}
+		return value;
+	}
+
+	private static boolean isInteger(String value) {
+		return value.matches("-?\\d{1,9}");
+	}
+
+	private static boolean isDecimal(String value) {
+		return value.matches("-?\\d{1,9}(\\.\\d+)?|-?\\.\\d+");
+	}
+
+	private static MigratorException invalid(String message) {
+		return new MigratorException(ExitCodes.INVALID, message);
+	}
+
+	/** The text of {@code --help}. */
+	public static String usage() {
+		return """
+				usage: clickhouse-migrator --mode single --db DB --table TABLE [options]
+				       clickhouse-migrator --mode full --db DB [options]
+				       clickhouse-migrator --restart JOB_INSTANCE_ID
+
+				  --mode single|full       one table, or every eligible table of --db (default single)
+				  --db NAME                the database
+				  --table NAME             the table (--mode single)
+				  --host HOST              ClickHouse host (CH_HOST, default 127.0.0.1)
+				  --port PORT              ClickHouse HTTP port (CH_PORT, default 8123)
+				  --user USER              ClickHouse user (CH_USER, default default)
+				  --password PASSWORD      ClickHouse password (CH_PASSWORD; prefer the variable)
+				  --s3-policy NAME         target storage policy (S3_POLICY, default s3)
+				  --insert-interval SEC    pause after each partition (MIGRATION_INSERT_INTERVAL, default 1.0)
+				  --resume                 resume an interrupted run (MIGRATION_RESUME; reruns always resume)
+				  --strategy auto|attach|insert   how partitions are copied (default auto)
+				  --keep-source            keep source partitions and the old table as <table>_origin
+				  --verify count|checksum  validation depth (default count)
+				  --parallelism N          partitions copied at once (default 1)
+				  --config FILE            the design's config.yaml
+				  --log-path DIR           log directory (LOG_PATH, default ./logs)
+				  --log-level LEVEL        log level (LOG_LEVEL, default info)
+				  --report-path DIR        report directory (REPORT_PATH, default ./reports)
+				  --restart ID             restart the failed JobInstance ID
+				  --name.of.property=VALUE any Spring property, e.g. --clickhouse.properties.compress=false
+
+				exit codes: 0 migrated (or already migrated), 1 failed (rerun to resume), 2 invalid input,
+				            3 table locked by another run, 4 ClickHouse unreachable or credentials refused
+				""";
+	}
+
+}

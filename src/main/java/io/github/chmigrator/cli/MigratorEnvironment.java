@@ -1,0 +1,51 @@
+package io.github.chmigrator.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+/**
+ * The configuration sources in the design's order of precedence (§4.1.2, §7): command line, then
+ * the design's environment variables (§7.2), then Spring's own sources (system properties,
+ * {@code CLICKHOUSE_HOST}-style variables), then the {@code --config} file, then
+ * {@code application.yml}.
+ */
+public final class MigratorEnvironment {
+
+	/** The design's environment variables and the properties they set. */
+	static final Map<String, String> VARIABLES = Map.of("CH_HOST", "clickhouse.host", "CH_PORT", "clickhouse.port",
+			"CH_USER", "clickhouse.user", "CH_PASSWORD", "clickhouse.password", "S3_POLICY", "s3.policy",
+			"MIGRATION_INSERT_INTERVAL", "migration.insert-interval", "MIGRATION_RESUME", "migration.resume",
+			"LOG_LEVEL", "logging.level.io.github.chmigrator", "LOG_PATH", "logging.file.path", "REPORT_PATH",
+			"report.path");
+
+	private MigratorEnvironment() {
+	}
+
+	public static StandardEnvironment create(Map<String, Object> commandLine, Map<String, String> variables) {
+		StandardEnvironment environment = new StandardEnvironment();
+		var sources = environment.getPropertySources();
+		sources.addFirst(new MapPropertySource("migratorCommandLine", commandLine));
+		sources.addAfter("migratorCommandLine", new MapPropertySource("migratorEnvironmentVariables", fromVariables(variables)));
+		Object configFile = commandLine.get(ConfigFile.PROPERTY);
+		if (configFile != null) {
+			sources.addLast(new MapPropertySource("migratorConfigFile", ConfigFile.load(Path.of(configFile.toString()))));
+		}
+		return environment;
+	}
+
+	static Map<String, Object> fromVariables(Map<String, String> variables) {
+		Map<String, Object> properties = new LinkedHashMap<>();
+		VARIABLES.forEach((variable, property) -> {
+			String value = variables.get(variable);
+			if (value != null && !value.isEmpty()) {
+				properties.put(property, value);
+			}
+		});
+		return properties;
+	}
+
+}

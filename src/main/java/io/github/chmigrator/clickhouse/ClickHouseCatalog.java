@@ -1,0 +1,154 @@
+package io.github.chmigrator.clickhouse;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The catalog reads: databases, tables, partitions, storage policies and disks, read from the
+ * {@code system} tables. The mapping from rows to records is pure and lives in the static methods.
+ */
+public class ClickHouseCatalog {
+
+	private final ClickHouseClient client;
+
+	public ClickHouseCatalog(ClickHouseClient client) {
+		this.client = client;
+	}
+
+	public String serverVersion() {
+		return this.client.queryFirst("SELECT version()", (row) -> row.getString(1)).orElse("unknown");
+	}
+
+	/** The engine of a database ({@code Atomic}, {@code Ordinary}, …), empty when it does not exist. */
+	public Optional<String> databaseEngine(String database) {
+		return this.client.queryFirst("SELECT engine FROM system.databases WHERE name = " + Sql.literal(database),
+				(row) -> row.getString(1));
+	}
+
+	public List<String> databases() {
+		return this.client.query("SELECT name FROM system.databases ORDER BY name", (row) -> row.getString(1));
+	}
+
+	/** The tables of a database, by name. */
+	public List<TableInfo> tables(String database) {
+		return this.client.query(TABLES + " WHERE database = " + Sql.literal(database) + " ORDER BY name",
+				ClickHouseCatalog::table);
+	}
+
+	public Optional<TableInfo> table(String database, String table) {
+		return this.client.queryFirst(
+				TABLES + " WHERE database = " + Sql.literal(database) + " AND name = " + Sql.literal(table),
+				ClickHouseCatalog::table);
+	}
+
+	/** The partitions of a table that have active parts, ordered by partition id. */
+	public List<PartitionInfo> partitions(String database, String table) {
+		return this.client.query("""
+				SELECT partition_id, any(partition), sum(rows), sum(bytes_on_disk), count(),
+				       arrayStringConcat(arraySort(groupUniqArray(disk_name)), ',')
+				FROM system.parts
+				WHERE database = %s AND table = %s AND active
+				GROUP BY partition_id
+				ORDER BY partition_id""".formatted(Sql.literal(database), Sql.literal(table)),
+				ClickHouseCatalog::partition);
+	}
+
+	/** All storage policies with their volumes and the type of each disk. */
+	public List<StoragePolicy> storagePolicies() {
+		Map<String, StoragePolicy.Disk> disks = new LinkedHashMap<>();
+		this.client.query("SELECT * FROM system.disks", ClickHouseCatalog::disk)
+			.forEach((disk) -> disks.put(disk.name(), disk));
+		List<VolumeRow> volumes = this.client.query("""
+				SELECT policy_name, volume_name, volume_priority, arrayStringConcat(disks, ',')
+				FROM system.storage_policies
+				ORDER BY policy_name, volume_priority""",
+				(row) -> new VolumeRow(row.getString(1), row.getString(2), row.getInt(3), split(row.getString(4))));
+		return policies(volumes, disks);
+	}
+
+	public Optional<StoragePolicy> storagePolicy(String name) {
+		return storagePolicies().stream().filter((policy) -> policy.name().equals(name)).findFirst();
+	}
+
+	private static final String TABLES = """
+			SELECT database, name, engine, partition_key, storage_policy, create_table_query,
+			       toUInt64(ifNull(total_rows, 0)), toUInt64(ifNull(total_bytes, 0))
+			FROM system.tables""";
+
+	static TableInfo table(ResultSet row) throws SQLException {
+		return new TableInfo(row.getString(1), row.getString(2), row.getString(3), nullToEmpty(row.getString(4)),
+				nullToEmpty(row.getString(5)), row.getString(6), row.getLong(7), row.getLong(8));
+	}
+
+	static PartitionInfo partition(ResultSet row) throws SQLException {
+		return new PartitionInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getInt(5),
+				split(row.getString(6)));
+	}
+
+	static StoragePolicy.Disk disk(ResultSet row) throws SQLException {
+		String objectStorageType = hasColumn(row, "object_storage_type") ? row.getString("object_storage_type") : "";
+		String type = row.getString("type");
+		return new StoragePolicy.Disk(row.getString("name"), type, isS3(type, objectStorageType));
+	}
+
+	/**
+	 * Whether a disk keeps its data in S3. Servers before 24.x report {@code type = 's3'}; newer ones
+	 * report {@code type = 'ObjectStorage'} with {@code object_storage_type = 'S3'}.
+	 */
+	public static boolean isS3(String type, String objectStorageType) {
+		String t = nullToEmpty(type).toLowerCase();
+		return t.equals("s3") || t.equals("s3_plain") || t.equals("s3_plain_rewritable")
+				|| nullToEmpty(objectStorageType).equalsIgnoreCase("s3");
+	}
+
+	/** Groups volume rows (one per policy and volume, in priority order) into policies. */
+	public static List<StoragePolicy> policies(List<VolumeRow> rows, Map<String, StoragePolicy.Disk> disks) {
+		Map<String, List<StoragePolicy.Volume>> byPolicy = new LinkedHashMap<>();
+		for (VolumeRow row : rows) {
+			List<StoragePolicy.Disk> volumeDisks = row.disks()
+				.stream()
+				.map((name) -> disks.getOrDefault(name, new StoragePolicy.Disk(name, "unknown", false)))
+				.toList();
+			byPolicy.computeIfAbsent(row.policy(), (key) -> new ArrayList<>())
+				.add(new StoragePolicy.Volume(row.volume(), row.priority(), volumeDisks));
+		}
+		return byPolicy.entrySet().stream().map((entry) -> new StoragePolicy(entry.getKey(), entry.getValue())).toList();
+	}
+
+	private static boolean hasColumn(ResultSet row, String column) throws SQLException {
+		for (int i = 1; i <= row.getMetaData().getColumnCount(); i++) {
+			if (row.getMetaData().getColumnName(i).equals(column)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	static List<String> split(String commaSeparated) {
+		return (commaSeparated == null || commaSeparated.isEmpty()) ? List.of()
+				: Arrays.asList(commaSeparated.split(","));
+	}
+
+	private static String nullToEmpty(String value) {
+		return (value != null) ? value : "";
+	}
+
+	/**
+	 * One row of {@code system.storage_policies}.
+	 *
+	 * @param policy the policy name
+	 * @param volume the volume name
+	 * @param priority the volume priority
+	 * @param disks the disk names of the volume
+	 */
+	public record VolumeRow(String policy, String volume, int priority, List<String> disks) {
+
+	}
+
+}

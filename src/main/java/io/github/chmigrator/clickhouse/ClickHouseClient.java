@@ -1,0 +1,175 @@
+package io.github.chmigrator.clickhouse;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.report.Sizes;
+
+/**
+ * The one way the migrator talks to ClickHouse: a HikariCP pool of its own (never the
+ * JobRepository's DataSource), reads retried on network errors as design §11.2 says, writes run
+ * once (the caller decides what is safe to repeat, see {@link #withRetry}), and every failure
+ * turned into a message that names the server and never the password.
+ */
+public class ClickHouseClient implements AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(ClickHouseClient.class);
+
+	private final ClickHouseSettings settings;
+
+	private final HikariDataSource dataSource;
+
+	public ClickHouseClient(ClickHouseSettings settings, int poolSize) {
+		this.settings = settings;
+		this.dataSource = new HikariDataSource(poolConfig(settings, poolSize));
+	}
+
+	private static HikariConfig poolConfig(ClickHouseSettings settings, int poolSize) {
+		HikariConfig config = new HikariConfig();
+		config.setPoolName("clickhouse");
+		config.setJdbcUrl("jdbc:clickhouse:http://" + settings.endpoint() + "/default");
+		config.setUsername(settings.user());
+		config.setPassword(settings.password());
+		// the migrator retries (design §11.2) and waits for long copies; the operator can override both
+		config.addDataSourceProperty("retry", "0");
+		config.addDataSourceProperty("socket_timeout", Long.toString(Duration.ofHours(6).toMillis()));
+		settings.properties().forEach(config::addDataSourceProperty);
+		config.setMaximumPoolSize(Math.max(2, poolSize));
+		config.setMinimumIdle(0);
+		// connect on first use, inside the retry loop, so an unreachable server gets one clear message
+		config.setInitializationFailTimeout(-1);
+		config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+		config.setValidationTimeout(Math.max(250, Math.min(5000, settings.connectTimeout().toMillis())));
+		return config;
+	}
+
+	/** {@code host:port} of the server. */
+	public String endpoint() {
+		return this.settings.endpoint();
+	}
+
+	/** Runs a read, retried on network errors. */
+	public <T> List<T> query(String sql, RowMapper<T> mapper) {
+		return withRetry(() -> queryOnce(sql, mapper));
+	}
+
+	/** The first row of a read, retried on network errors. */
+	public <T> Optional<T> queryFirst(String sql, RowMapper<T> mapper) {
+		return query(sql, mapper).stream().findFirst();
+	}
+
+	/** Runs a statement once and returns the rows it wrote, as the server reports them. */
+	public long update(String sql) {
+		try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+			return statement.executeLargeUpdate(sql);
+		}
+		catch (SQLException ex) {
+			throw translate(ex, sql);
+		}
+	}
+
+	/** Runs a statement once. */
+	public void execute(String sql) {
+		try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		}
+		catch (SQLException ex) {
+			throw translate(ex, sql);
+		}
+	}
+
+	/**
+	 * Runs an idempotent unit of work, repeating it after a network error up to the configured
+	 * number of retries, the configured delay apart.
+	 */
+	public <T> T withRetry(Callable<T> work) {
+		Duration delay = this.settings.retryDelay();
+		for (int attempt = 0;; attempt++) {
+			try {
+				return work.call();
+			}
+			catch (RuntimeException ex) {
+				if (!ClickHouseErrors.isTransient(ex) || ex instanceof MigratorException) {
+					throw ex;
+				}
+				if (attempt >= this.settings.retries()) {
+					throw new MigratorException(ExitCodes.UNAVAILABLE,
+							"cannot reach ClickHouse at %s after %d retries %s apart: %s".formatted(endpoint(),
+									this.settings.retries(), Sizes.duration(delay), ClickHouseErrors.summary(ex)),
+							ex);
+				}
+				logger.warn("ClickHouse at {} did not answer ({}); retry {}/{} in {}", endpoint(),
+						ClickHouseErrors.summary(ex), attempt + 1, this.settings.retries(), Sizes.duration(delay));
+				sleep(delay);
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+	}
+
+	private <T> List<T> queryOnce(String sql, RowMapper<T> mapper) {
+		try (Connection connection = connect();
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery(sql)) {
+			List<T> result = new ArrayList<>();
+			while (rows.next()) {
+				result.add(mapper.map(rows));
+			}
+			return result;
+		}
+		catch (SQLException ex) {
+			throw translate(ex, sql);
+		}
+	}
+
+	private Connection connect() throws SQLException {
+		return this.dataSource.getConnection();
+	}
+
+	private RuntimeException translate(SQLException ex, String sql) {
+		if (ClickHouseErrors.isAuthentication(ex)) {
+			return new MigratorException(ExitCodes.UNAVAILABLE, "ClickHouse at %s refused user '%s': %s"
+				.formatted(endpoint(), this.settings.user(), ClickHouseErrors.summary(ex)));
+		}
+		return new ClickHouseException(ClickHouseErrors.code(ex), ClickHouseErrors.summary(ex), sql, ex);
+	}
+
+	private static void sleep(Duration delay) {
+		try {
+			Thread.sleep(delay.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("interrupted while waiting to retry", ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		this.dataSource.close();
+	}
+
+	/** Maps the current row of a result set. */
+	@FunctionalInterface
+	public interface RowMapper<T> {
+
+		T map(ResultSet row) throws SQLException;
+
+	}
+
+}

@@ -1,0 +1,51 @@
+package io.github.chmigrator.config;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.MigratorException;
+
+/**
+ * What to migrate and how (design §4.1.1 and §7: {@code migration.*}, {@code --mode}, {@code --db} …).
+ *
+ * @param mode {@code single} (one table) or {@code full} (every eligible table of the database)
+ * @param db the database
+ * @param table the table, for {@code single}
+ * @param insertInterval seconds to wait after each partition (design default 1.0)
+ * @param resume the design's resume switch; a rerun of the same table always resumes
+ * @param strategy how partitions are copied: {@code auto}, {@code attach} or {@code insert}
+ * @param keepSource keep the source partitions and the old table as {@code <table>_origin}
+ * @param verify {@code count} (rows per partition) or {@code checksum} (plus a hash of every stored column)
+ * @param parallelism partitions copied at once
+ * @param restart a JobInstance id to restart instead of starting a new run
+ */
+@ConfigurationProperties("migration")
+public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
+		@DefaultValue("1.0") double insertInterval, @DefaultValue("false") boolean resume,
+		@DefaultValue("auto") String strategy, @DefaultValue("false") boolean keepSource,
+		@DefaultValue("count") String verify, @DefaultValue("1") int parallelism, Long restart) {
+
+	/** Rejects values no run can start with, naming the flag. */
+	public void validate() {
+		if (this.restart != null) {
+			return;
+		}
+		require(mode.equals("single") || mode.equals("full"), "--mode must be 'single' or 'full' (got '" + mode + "')");
+		require(db != null && !db.isBlank(), "--db is required");
+		require(!mode.equals("single") || (table != null && !table.isBlank()), "--mode single needs --table");
+		require(insertInterval >= 0, "--insert-interval must be 0 or more seconds (got " + insertInterval + ")");
+		require(parallelism >= 1, "--parallelism must be 1 or more (got " + parallelism + ")");
+		require(strategy.equals("auto") || strategy.equals("attach") || strategy.equals("insert"),
+				"--strategy must be 'auto', 'attach' or 'insert' (got '" + strategy + "')");
+		require(verify.equals("count") || verify.equals("checksum"),
+				"--verify must be 'count' or 'checksum' (got '" + verify + "')");
+	}
+
+	private static void require(boolean condition, String message) {
+		if (!condition) {
+			throw new MigratorException(ExitCodes.INVALID, message);
+		}
+	}
+
+}

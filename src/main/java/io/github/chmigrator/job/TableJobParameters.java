@@ -1,0 +1,67 @@
+package io.github.chmigrator.job;
+
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+
+import io.github.chmigrator.clickhouse.ClickHouseSettings;
+import io.github.chmigrator.config.MigrationSettings;
+
+/**
+ * The parameters of one table's migration job. The identifying ones (server, database, table,
+ * target policy) make the JobInstance: running the same command again restarts it. The others
+ * are how the run behaves and may change between attempts. No credential is ever a parameter.
+ *
+ * @param clickhouse {@code host:port} of the server
+ * @param database the database
+ * @param table the table
+ * @param targetPolicy the storage policy the table moves to
+ */
+public record TableJobParameters(String clickhouse, String database, String table, String targetPolicy) {
+
+	public static final String CLICKHOUSE = "clickhouse";
+
+	public static final String DATABASE = "database";
+
+	public static final String TABLE = "table";
+
+	public static final String TARGET_POLICY = "targetPolicy";
+
+	public static final String STRATEGY = "strategy";
+
+	public static final String KEEP_SOURCE = "keepSource";
+
+	public static final String VERIFY = "verify";
+
+	public static final String INSERT_INTERVAL = "insertInterval";
+
+	public static final String PARALLELISM = "parallelism";
+
+	public static TableJobParameters of(JobParameters parameters) {
+		return new TableJobParameters(parameters.getString(CLICKHOUSE), parameters.getString(DATABASE),
+				parameters.getString(TABLE), parameters.getString(TARGET_POLICY));
+	}
+
+	public JobParameters toJobParameters(MigrationSettings settings) {
+		return new JobParametersBuilder().addString(CLICKHOUSE, clickhouse)
+			.addString(DATABASE, database)
+			.addString(TABLE, table)
+			.addString(TARGET_POLICY, targetPolicy)
+			.addString(STRATEGY, settings.strategy(), false)
+			.addString(KEEP_SOURCE, Boolean.toString(settings.keepSource()), false)
+			.addString(VERIFY, settings.verify(), false)
+			.addDouble(INSERT_INTERVAL, settings.insertInterval(), false)
+			.addLong(PARALLELISM, (long) settings.parallelism(), false)
+			.toJobParameters();
+	}
+
+	public static TableJobParameters forTable(ClickHouseSettings clickhouse, String database, String table,
+			String targetPolicy) {
+		return new TableJobParameters(clickhouse.endpoint(), database, table, targetPolicy);
+	}
+
+	/** {@code database.table}, as operators read it in logs. */
+	public String qualifiedTable() {
+		return database + "." + table;
+	}
+
+}

@@ -1,0 +1,106 @@
+package io.github.chmigrator.policy;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.StoragePolicy;
+import io.github.chmigrator.clickhouse.TableInfo;
+import io.github.chmigrator.job.TableJobParameters;
+
+/**
+ * The {@code checkPolicy} step: the server answers, the database and table exist, the table is a
+ * MergeTree-family table the migrator supports, and the target policy exists and has an S3 disk.
+ * A table already on the target policy ends the job with {@link #ALREADY_MIGRATED}.
+ */
+public class CheckPolicyTasklet implements Tasklet {
+
+	/** The exit status of a table that is already on the target policy: nothing to do. */
+	public static final ExitStatus ALREADY_MIGRATED = new ExitStatus("ALREADY_MIGRATED",
+			"the table is already on the target storage policy");
+
+	private static final Logger logger = LoggerFactory.getLogger(CheckPolicyTasklet.class);
+
+	private static final int TABLES_LISTED = 20;
+
+	private final ClickHouseCatalog catalog;
+
+	public CheckPolicyTasklet(ClickHouseCatalog catalog) {
+		this.catalog = catalog;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+		TableJobParameters job = TableJobParameters.of(contribution.getStepExecution().getJobParameters());
+		String version = this.catalog.serverVersion();
+		if (this.catalog.databaseEngine(job.database()).isEmpty()) {
+			throw invalid("database '%s' does not exist on %s".formatted(job.database(), job.clickhouse()));
+		}
+		TableInfo table = this.catalog.table(job.database(), job.table()).orElseThrow(() -> unknownTable(job));
+		StoragePolicy policy = checkedPolicy(job);
+		checkEngine(table);
+		if (table.storagePolicy().equals(policy.name())) {
+			logger.info("Table {} is already on storage policy '{}': nothing to migrate", table.qualifiedName(),
+					policy.name());
+			contribution.setExitStatus(ALREADY_MIGRATED);
+			return RepeatStatus.FINISHED;
+		}
+		logger.info("Table {} ({}, {} rows, {} bytes): storage policy '{}' -> '{}' (S3 disks {}) on ClickHouse {} at {}",
+				table.qualifiedName(), table.engine(), table.totalRows(), table.totalBytes(), table.storagePolicy(),
+				policy.name(), policy.s3Disks(), version, job.clickhouse());
+		return RepeatStatus.FINISHED;
+	}
+
+	private StoragePolicy checkedPolicy(TableJobParameters job) {
+		List<StoragePolicy> policies = this.catalog.storagePolicies();
+		StoragePolicy policy = policies.stream()
+			.filter((candidate) -> candidate.name().equals(job.targetPolicy()))
+			.findFirst()
+			.orElseThrow(() -> invalid("storage policy '%s' does not exist on %s; existing policies: %s".formatted(
+					job.targetPolicy(), job.clickhouse(),
+					policies.stream().map(StoragePolicy::name).collect(Collectors.joining(", ")))));
+		if (!policy.hasS3Disk()) {
+			throw invalid("storage policy '%s' has no S3 disk (disks: %s); choose a policy that stores on S3".formatted(
+					policy.name(), policy.volumes()
+						.stream()
+						.flatMap((volume) -> volume.disks().stream())
+						.map((disk) -> disk.name() + " " + disk.type())
+						.collect(Collectors.joining(", "))));
+		}
+		return policy;
+	}
+
+	private static void checkEngine(TableInfo table) {
+		if (table.isReplicated()) {
+			throw invalid("table %s uses %s: Replicated* engines are not supported yet".formatted(table.qualifiedName(),
+					table.engine()));
+		}
+		if (!table.isMergeTreeFamily()) {
+			throw invalid("table %s uses %s: only MergeTree-family tables have a storage policy to migrate"
+				.formatted(table.qualifiedName(), table.engine()));
+		}
+	}
+
+	private MigratorException unknownTable(TableJobParameters job) {
+		List<String> names = this.catalog.tables(job.database()).stream().map(TableInfo::name).toList();
+		String listed = names.stream().limit(TABLES_LISTED).collect(Collectors.joining(", "))
+				+ ((names.size() > TABLES_LISTED) ? ", …" : "");
+		return invalid("table %s does not exist on %s; tables in %s: %s".formatted(job.qualifiedTable(),
+				job.clickhouse(), job.database(), names.isEmpty() ? "none" : listed));
+	}
+
+	private static MigratorException invalid(String message) {
+		return new MigratorException(ExitCodes.INVALID, message);
+	}
+
+}

@@ -1,0 +1,58 @@
+package io.github.chmigrator.cli;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.MigratorException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
+
+class CommandLineFlagsTests {
+
+	@Test
+	void designFlagsMapToProperties() {
+		assertThat(CommandLineFlags.parse("--mode", "single", "--db", "default", "--table", "test_table", "--host",
+				"10.0.0.1", "--port", "8123", "--user", "default", "--password", "123456", "--s3-policy", "s3_policy",
+				"--log-path", "./logs"))
+			.containsExactly(entry("migration.mode", "single"), entry("migration.db", "default"),
+					entry("migration.table", "test_table"), entry("clickhouse.host", "10.0.0.1"),
+					entry("clickhouse.port", "8123"), entry("clickhouse.user", "default"),
+					entry("clickhouse.password", "123456"), entry("s3.policy", "s3_policy"),
+					entry("logging.file.path", "./logs"));
+	}
+
+	@Test
+	void equalsFormAndSwitchesAreAccepted() {
+		assertThat(CommandLineFlags.parse("--db=x", "--resume", "--keep-source=false", "--insert-interval=0.5"))
+			.containsEntry("migration.db", "x")
+			.containsEntry("migration.resume", "true")
+			.containsEntry("migration.keep-source", "false")
+			.containsEntry("migration.insert-interval", "0.5");
+	}
+
+	@Test
+	void springPropertiesPassThrough() {
+		assertThat(CommandLineFlags.parse("--clickhouse.properties.compress=false"))
+			.containsEntry("clickhouse.properties.compress", "false");
+	}
+
+	@Test
+	void unknownFlagIsNamed() {
+		assertThatThrownBy(() -> CommandLineFlags.parse("--tabel", "x")).isInstanceOf(MigratorException.class)
+			.hasMessage("unknown flag --tabel (see --help)")
+			.extracting((ex) -> ((MigratorException) ex).exitCode())
+			.isEqualTo(ExitCodes.INVALID);
+	}
+
+	@Test
+	void badValuesNameTheFlag() {
+		assertThatThrownBy(() -> CommandLineFlags.parse("--insert-interval", "-1")).hasMessageStartingWith("--insert-interval must be");
+		assertThatThrownBy(() -> CommandLineFlags.parse("--parallelism", "0")).hasMessageStartingWith("--parallelism must be");
+		assertThatThrownBy(() -> CommandLineFlags.parse("--mode", "both")).hasMessageStartingWith("--mode must be one of single, full");
+		assertThatThrownBy(() -> CommandLineFlags.parse("--port", "http")).hasMessageStartingWith("--port must be a port");
+		assertThatThrownBy(() -> CommandLineFlags.parse("--db")).hasMessage("--db needs a value");
+	}
+
+}

@@ -1,0 +1,128 @@
+package io.github.chmigrator.policy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.support.ClickHouseStack;
+import io.github.chmigrator.support.JobRepositoryFiles;
+import io.github.chmigrator.support.Migrator;
+import io.github.chmigrator.support.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The first steps of the job against the real engine: the policy check and the partition plan,
+ * and the one-line answers to what an operator can get wrong.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class CheckPolicyIntegrationTests {
+
+	private static TestDatabase db;
+
+	@TempDir
+	Path workDir;
+
+	@BeforeAll
+	static void createTable() {
+		db = new TestDatabase(ClickHouseStack.get(), "it_check_policy");
+		db.execute("CREATE TABLE {db}.events (day Date, id UInt64, payload String) ENGINE = MergeTree "
+				+ "PARTITION BY toYYYYMM(day) ORDER BY id",
+				"INSERT INTO {db}.events SELECT toDate('2024-01-01') + number % 90, number, toString(number) FROM numbers(3000)");
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		db.close();
+	}
+
+	private Migrator migrator() {
+		return new Migrator(ClickHouseStack.get(), this.workDir);
+	}
+
+	@Test
+	void checksThePolicyAndPlansEveryPartition(CapturedOutput output) {
+		int exit = migrator().run("--mode", "single", "--db", db.name(), "--table", "events", "--s3-policy", "s3");
+
+		assertThat(exit).isEqualTo(ExitCodes.OK);
+		assertThat(output).contains("storage policy 'default' -> 's3'")
+			.contains("partition 202401 (id 202401) [1/3]")
+			.contains("partition 202403 (id 202403) [3/3]")
+			.contains("3 partitions, 3,000 rows");
+	}
+
+	@Test
+	void unknownPolicyIsNamedWithTheExistingOnes(CapturedOutput output) {
+		int exit = migrator().run("--mode", "single", "--db", db.name(), "--table", "events", "--s3-policy", "nope");
+
+		assertThat(exit).isEqualTo(ExitCodes.INVALID);
+		assertThat(output).containsPattern("storage policy 'nope' does not exist on .*; existing policies: .*default.*s3.*tiered");
+		assertThat(output).doesNotContain("\tat ");
+	}
+
+	@Test
+	void policyWithoutS3DiskIsRefused(CapturedOutput output) {
+		int exit = migrator().run("--mode", "single", "--db", db.name(), "--table", "events", "--s3-policy", "default");
+
+		assertThat(exit).isEqualTo(ExitCodes.INVALID);
+		assertThat(output).contains("storage policy 'default' has no S3 disk");
+	}
+
+	@Test
+	void unknownTableListsTheTablesOfTheDatabase(CapturedOutput output) {
+		int exit = migrator().run("--mode", "single", "--db", db.name(), "--table", "nosuch", "--s3-policy", "s3");
+
+		assertThat(exit).isEqualTo(ExitCodes.INVALID);
+		assertThat(output).contains("table it_check_policy.nosuch does not exist").contains("tables in it_check_policy: events");
+	}
+
+	@Test
+	void unknownDatabaseIsNamed(CapturedOutput output) {
+		int exit = migrator().run("--mode", "single", "--db", "it_no_such_db", "--table", "events", "--s3-policy", "s3");
+
+		assertThat(exit).isEqualTo(ExitCodes.INVALID);
+		assertThat(output).contains("database 'it_no_such_db' does not exist");
+	}
+
+	@Test
+	void wrongPasswordIsOneLineWithoutThePassword(CapturedOutput output) {
+		int exit = migrator().withVariable("CH_PASSWORD", "Wrong-Passw0rd-Value")
+			.run("--mode", "single", "--db", db.name(), "--table", "events", "--s3-policy", "s3");
+
+		assertThat(exit).isEqualTo(ExitCodes.UNAVAILABLE);
+		assertThat(output).contains("refused user 'default'").doesNotContain("Wrong-Passw0rd-Value").doesNotContain("\tat ");
+	}
+
+	@Test
+	void unreachableServerIsNamedAfterTheRetries(CapturedOutput output) throws IOException {
+		int closedPort;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			closedPort = socket.getLocalPort();
+		}
+		int exit = migrator().run("--mode", "single", "--db", db.name(), "--table", "events", "--s3-policy", "s3",
+				"--port", Integer.toString(closedPort), "--clickhouse.connect-timeout=1s");
+
+		assertThat(exit).isEqualTo(ExitCodes.UNAVAILABLE);
+		assertThat(output).contains("cannot reach ClickHouse at " + ClickHouseStack.get().host() + ":" + closedPort + " after 3 retries")
+			.doesNotContain("\tat ");
+	}
+
+	@Test
+	void passwordIsNeitherLoggedNorStoredInTheJobRepository(CapturedOutput output) throws Exception {
+		Migrator migrator = migrator();
+		assertThat(migrator.run("--mode", "single", "--db", db.name(), "--table", "events", "--s3-policy", "s3")).isZero();
+
+		assertThat(output).doesNotContain(ClickHouseStack.get().password());
+		assertThat(JobRepositoryFiles.dump(migrator.workDir())).contains("events").doesNotContain(ClickHouseStack.get().password());
+	}
+
+}

@@ -1,0 +1,51 @@
+package io.github.chmigrator.support;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.github.chmigrator.ClickhouseMigratorApplication;
+
+/**
+ * Runs {@code clickhouse-migrator} in this JVM against the test stack, the way an operator would:
+ * design flags on the command line, the password in {@code CH_PASSWORD}, a work directory for the
+ * H2 JobRepository and the reports.
+ */
+public final class Migrator {
+
+	private final ClickHouseStack stack;
+
+	private final Path workDir;
+
+	private final Map<String, String> variables = new HashMap<>();
+
+	public Migrator(ClickHouseStack stack, Path workDir) {
+		this.stack = stack;
+		this.workDir = workDir;
+		this.variables.put("CH_PASSWORD", stack.password());
+	}
+
+	public Migrator withVariable(String name, String value) {
+		this.variables.put(name, value);
+		return this;
+	}
+
+	/** The work directory: {@code data/} holds the JobRepository, {@code reports/} the reports. */
+	public Path workDir() {
+		return this.workDir;
+	}
+
+	/** Runs with the stack's host, port and driver properties, then the given arguments. */
+	public int run(String... args) {
+		List<String> all = new ArrayList<>(List.of("--host", this.stack.host(), "--port", Integer.toString(this.stack.port()),
+				"--user", this.stack.user(), "--migrator.home=" + this.workDir.resolve("data"),
+				"--report-path=" + this.workDir.resolve("reports"), "--clickhouse.retry-delay=100ms",
+				"--insert-interval", "0"));
+		this.stack.driverProperties().forEach((name, value) -> all.add("--clickhouse.properties." + name + "=" + value));
+		all.addAll(List.of(args));
+		return ClickhouseMigratorApplication.run(Map.copyOf(this.variables), all.toArray(String[]::new));
+	}
+
+}

@@ -1,0 +1,65 @@
+package io.github.chmigrator.support;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.ClickHouseClient;
+import io.github.chmigrator.clickhouse.ClickHouseSettings;
+import io.github.chmigrator.clickhouse.Sql;
+
+/** A scratch database on the test stack, dropped and created anew for each test class. */
+public final class TestDatabase implements AutoCloseable {
+
+	private final String name;
+
+	private final ClickHouseClient client;
+
+	public TestDatabase(ClickHouseStack stack, String name) {
+		this.name = name;
+		this.client = new ClickHouseClient(settings(stack), 4);
+		this.client.execute("DROP DATABASE IF EXISTS " + Sql.identifier(name) + " SYNC");
+		this.client.execute("CREATE DATABASE " + Sql.identifier(name));
+	}
+
+	public static ClickHouseSettings settings(ClickHouseStack stack) {
+		return new ClickHouseSettings(stack.host(), stack.port(), stack.user(), stack.password(),
+				stack.driverProperties(), Duration.ofSeconds(5), 0, Duration.ofMillis(100));
+	}
+
+	public String name() {
+		return this.name;
+	}
+
+	public ClickHouseClient client() {
+		return this.client;
+	}
+
+	public ClickHouseCatalog catalog() {
+		return new ClickHouseCatalog(this.client);
+	}
+
+	/** Runs statements in order; {@code {db}} stands for the quoted database name. */
+	public void execute(String... statements) {
+		for (String statement : statements) {
+			this.client.execute(statement.replace("{db}", Sql.identifier(this.name)));
+		}
+	}
+
+	public long count(String table) {
+		return this.client.queryFirst("SELECT count() FROM " + Sql.qualified(this.name, table), (row) -> row.getLong(1))
+			.orElseThrow();
+	}
+
+	public List<String> tables() {
+		return this.client.query("SELECT name FROM system.tables WHERE database = " + Sql.literal(this.name)
+				+ " ORDER BY name", (row) -> row.getString(1));
+	}
+
+	@Override
+	public void close() {
+		this.client.execute("DROP DATABASE IF EXISTS " + Sql.identifier(this.name) + " SYNC");
+		this.client.close();
+	}
+
+}
