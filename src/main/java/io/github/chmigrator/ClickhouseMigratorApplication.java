@@ -1,10 +1,15 @@
 package io.github.chmigrator;
 
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -20,6 +25,7 @@ import io.github.chmigrator.clickhouse.ClickHouseSettings;
 import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.config.S3Settings;
 import io.github.chmigrator.job.MigratorFailures;
+import io.github.chmigrator.lock.TableLocks;
 
 /**
  * {@code clickhouse-migrator}: moves ClickHouse tables onto an S3 storage policy as a restartable
@@ -81,9 +87,16 @@ public class ClickhouseMigratorApplication {
 	}
 
 	@Bean
-	MigrationCommand migrationCommand(JobOperator jobOperator, Job migrateTable, ClickHouseSettings clickhouse,
-			MigrationSettings migration, S3Settings s3) {
-		return new MigrationCommand(jobOperator, migrateTable, clickhouse, migration, s3);
+	MigrationCommand migrationCommand(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable,
+			TableLocks tableLocks, ClickHouseSettings clickhouse, MigrationSettings migration, S3Settings s3) {
+		return new MigrationCommand(jobOperator, jobRepository, migrateTable, tableLocks, clickhouse, migration, s3);
+	}
+
+	/** One lock file per table (design §4.2.8) under {@code lock.path}, stale after {@code lock.timeout}. */
+	@Bean
+	TableLocks tableLocks(@Value("${lock.path:${migrator.home:./data}/locks}") Path directory,
+			@Value("${lock.timeout:24h}") Duration timeout) {
+		return new TableLocks(directory, timeout, Clock.systemUTC());
 	}
 
 }

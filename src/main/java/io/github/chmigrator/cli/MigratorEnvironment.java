@@ -22,11 +22,15 @@ public final class MigratorEnvironment {
 			"LOG_LEVEL", "logging.level.io.github.chmigrator", "LOG_PATH", "logging.file.path", "REPORT_PATH",
 			"report.path");
 
+	/** Where the embedded JobRepository and the lock files live (default {@code ./data}). */
+	static final String HOME = "migrator.home";
+
 	private MigratorEnvironment() {
 	}
 
 	public static StandardEnvironment create(Map<String, Object> commandLine, Map<String, String> variables) {
 		StandardEnvironment environment = new StandardEnvironment();
+		commandLine = withAbsoluteHome(commandLine);
 		var sources = environment.getPropertySources();
 		sources.addFirst(new MapPropertySource("migratorCommandLine", commandLine));
 		sources.addAfter("migratorCommandLine", new MapPropertySource("migratorEnvironmentVariables", fromVariables(variables)));
@@ -35,6 +39,17 @@ public final class MigratorEnvironment {
 			sources.addLast(new MapPropertySource("migratorConfigFile", ConfigFile.load(Path.of(configFile.toString()))));
 		}
 		return environment;
+	}
+
+	/** H2 refuses relative paths that do not start with {@code ./}: make {@code migrator.home} absolute. */
+	private static Map<String, Object> withAbsoluteHome(Map<String, Object> commandLine) {
+		Object home = commandLine.get(HOME);
+		if (home == null) {
+			return commandLine;
+		}
+		Map<String, Object> properties = new LinkedHashMap<>(commandLine);
+		properties.put(HOME, Path.of(home.toString()).toAbsolutePath().normalize().toString());
+		return properties;
 	}
 
 	static Map<String, Object> fromVariables(Map<String, String> variables) {

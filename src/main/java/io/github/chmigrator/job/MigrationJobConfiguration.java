@@ -1,22 +1,40 @@
 package io.github.chmigrator.job;
 
 import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.SyncTaskExecutor;
+import org.springframework.core.task.TaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.TableOperations;
+import io.github.chmigrator.config.MigrationSettings;
+import io.github.chmigrator.copy.CopyPartitionTasklet;
+import io.github.chmigrator.plan.PartitionPlanner;
+import io.github.chmigrator.plan.Plan;
 import io.github.chmigrator.plan.PlanPartitionsTasklet;
 import io.github.chmigrator.policy.CheckPolicyTasklet;
+import io.github.chmigrator.report.ProgressTracker;
+import io.github.chmigrator.report.ReportWriter;
+import io.github.chmigrator.schema.CloneSchemaTasklet;
+import io.github.chmigrator.swap.SwapTablesTasklet;
+import io.github.chmigrator.validate.ValidateTableTasklet;
 
 /**
  * The {@value #JOB_NAME} job: one JobInstance per table (see {@link TableJobParameters}), one
- * step per phase of the migration.
+ * step per phase: checkPolicy, cloneSchema, planPartitions, copyPartitions (one worker step per
+ * ClickHouse partition), validateTable, swapTables. The tasklets and their collaborators are
+ * declared in {@link MigrationStepsConfiguration}.
  */
 @Configuration(proxyBeanMethods = false)
 public class MigrationJobConfiguration {
@@ -24,14 +42,19 @@ public class MigrationJobConfiguration {
 	public static final String JOB_NAME = "migrateTable";
 
 	@Bean
-	public Job migrateTable(JobRepository jobRepository, Step checkPolicy, Step planPartitions,
-			StepOutcomeListener stepOutcomeListener) {
-		return new JobBuilder(JOB_NAME, jobRepository).start(checkPolicy)
+	public Job migrateTable(JobRepository jobRepository, Step checkPolicy, Step cloneSchema, Step planPartitions,
+			Step copyPartitions, Step validateTable, Step swapTables, ReportWriter reportWriter) {
+		return new JobBuilder(JOB_NAME, jobRepository).listener(reportWriter)
+			.start(checkPolicy)
 			.on(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode())
 			.end()
 			.from(checkPolicy)
 			.on(ExitStatus.COMPLETED.getExitCode())
-			.to(planPartitions)
+			.to(cloneSchema)
+			.next(planPartitions)
+			.next(copyPartitions)
+			.next(validateTable)
+			.next(swapTables)
 			.from(checkPolicy)
 			.on("*")
 			.fail()
@@ -39,26 +62,87 @@ public class MigrationJobConfiguration {
 			.build();
 	}
 
+	/** Runs on every attempt: the world may have changed since the last one. */
 	@Bean
 	public Step checkPolicy(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			ClickHouseCatalog catalog, StepOutcomeListener stepOutcomeListener) {
-		return new StepBuilder("checkPolicy", jobRepository).tasklet(new CheckPolicyTasklet(catalog), transactionManager)
-			.listener(stepOutcomeListener)
+			CheckPolicyTasklet checkPolicyTasklet, StepOutcomeListener listener) {
+		return new StepBuilder("checkPolicy", jobRepository).tasklet(checkPolicyTasklet, transactionManager)
+			.allowStartIfComplete(true)
+			.listener(listener)
+			.build();
+	}
+
+	@Bean
+	public Step cloneSchema(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			CloneSchemaTasklet cloneSchemaTasklet, StepOutcomeListener listener) {
+		return new StepBuilder("cloneSchema", jobRepository).tasklet(cloneSchemaTasklet, transactionManager)
+			.listener(listener)
 			.build();
 	}
 
 	@Bean
 	public Step planPartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			ClickHouseCatalog catalog, StepOutcomeListener stepOutcomeListener) {
+			ClickHouseCatalog catalog, StepOutcomeListener listener) {
 		return new StepBuilder("planPartitions", jobRepository)
 			.tasklet(new PlanPartitionsTasklet(catalog), transactionManager)
-			.listener(stepOutcomeListener)
+			.listener(listener)
 			.build();
 	}
 
 	@Bean
-	public StepOutcomeListener stepOutcomeListener() {
-		return new StepOutcomeListener();
+	public Step copyPartitions(JobRepository jobRepository, Step copyPartition, PartitionPlanner partitionPlanner,
+			MigrationSettings settings, StepOutcomeListener listener) {
+		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
+			.step(copyPartition)
+			.gridSize(settings.parallelism())
+			.taskExecutor(partitionExecutor(settings.parallelism()))
+			.listener(listener)
+			.build();
+	}
+
+	@Bean
+	public Step copyPartition(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			CopyPartitionTasklet copyPartitionTasklet, StepOutcomeListener listener) {
+		return new StepBuilder(PartitionPlanner.WORKER_STEP, jobRepository)
+			.tasklet(copyPartitionTasklet, transactionManager)
+			.listener(listener)
+			.build();
+	}
+
+	@Bean
+	@StepScope
+	public PartitionPlanner partitionPlanner(@Value("#{stepExecution}") StepExecution stepExecution,
+			ProgressTracker progress) {
+		var plan = Plan.fromContext(stepExecution.getJobExecution().getExecutionContext().get(PartitionPlanner.PLAN));
+		String table = TableJobParameters.of(stepExecution.getJobParameters()).qualifiedTable();
+		progress.begin(table, plan);
+		return new PartitionPlanner(table, plan);
+	}
+
+	@Bean
+	public Step validateTable(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			TableOperations operations, StepOutcomeListener listener) {
+		return new StepBuilder("validateTable", jobRepository)
+			.tasklet(new ValidateTableTasklet(operations, jobRepository), transactionManager)
+			.listener(listener)
+			.build();
+	}
+
+	@Bean
+	public Step swapTables(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			SwapTablesTasklet swapTablesTasklet, StepOutcomeListener listener) {
+		return new StepBuilder("swapTables", jobRepository).tasklet(swapTablesTasklet, transactionManager)
+			.listener(listener)
+			.build();
+	}
+
+	private static TaskExecutor partitionExecutor(int parallelism) {
+		if (parallelism <= 1) {
+			return new SyncTaskExecutor();
+		}
+		SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("copy-");
+		executor.setConcurrencyLimit(parallelism);
+		return executor;
 	}
 
 }

@@ -18,6 +18,10 @@ import io.github.chmigrator.config.MigrationSettings;
  */
 public record TableJobParameters(String clickhouse, String database, String table, String targetPolicy) {
 
+	public static final String WORK_SUFFIX = "__migrating";
+
+	public static final String ORIGIN_SUFFIX = "_origin";
+
 	public static final String CLICKHOUSE = "clickhouse";
 
 	public static final String DATABASE = "database";
@@ -57,6 +61,19 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 	public static TableJobParameters forTable(ClickHouseSettings clickhouse, String database, String table,
 			String targetPolicy) {
 		return new TableJobParameters(clickhouse.endpoint(), database, table, targetPolicy);
+	}
+
+	/**
+	 * The work table the data is copied into: {@code <table>__migrating}. Deterministic, so a
+	 * restart finds it again; the double underscore keeps it apart from user tables.
+	 */
+	public String workTable() {
+		return table + WORK_SUFFIX;
+	}
+
+	/** Where {@code --keep-source} leaves the original table: {@code <table>_origin}. */
+	public String originTable() {
+		return table + ORIGIN_SUFFIX;
 	}
 
 	/** {@code database.table}, as operators read it in logs. */

@@ -16,7 +16,9 @@ import io.github.chmigrator.report.Sizes;
 
 /**
  * The {@code planPartitions} step: reads the table's partitions once from {@code system.parts}
- * and logs what will move: each partition with its rows and bytes, then the totals.
+ * and logs what will move: each partition with its rows and bytes, then the totals. The plan is
+ * stored in the job's ExecutionContext ({@link PartitionPlanner#PLAN}): a restart copies the same
+ * partitions, and the validation checks every one of them.
  */
 public class PlanPartitionsTasklet implements Tasklet {
 
@@ -44,7 +46,7 @@ public class PlanPartitionsTasklet implements Tasklet {
 		}
 		logger.info("Table {}: {} partitions, {} rows, {} to migrate", job.qualifiedTable(), partitions.size(),
 				Sizes.count(rows), Sizes.bytes(bytes));
-		contribution.getStepExecution().getExecutionContext().putInt("partitions", partitions.size());
+		contribution.getStepExecution().getJobExecution().getExecutionContext().put(PartitionPlanner.PLAN, Plan.toContext(partitions));
 		return RepeatStatus.FINISHED;
 	}
 

@@ -16,12 +16,14 @@ import io.github.chmigrator.MigratorException;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.StoragePolicy;
 import io.github.chmigrator.clickhouse.TableInfo;
+import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.job.TableJobParameters;
 
 /**
  * The {@code checkPolicy} step: the server answers, the database and table exist, the table is a
  * MergeTree-family table the migrator supports, and the target policy exists and has an S3 disk.
- * A table already on the target policy ends the job with {@link #ALREADY_MIGRATED}.
+ * A table already on the target policy ends the job with {@link #ALREADY_MIGRATED}, unless the
+ * work table shows a swap an earlier run did not finish. Runs on every attempt of the job.
  */
 public class CheckPolicyTasklet implements Tasklet {
 
@@ -35,8 +37,11 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private final ClickHouseCatalog catalog;
 
-	public CheckPolicyTasklet(ClickHouseCatalog catalog) {
+	private final TableOperations operations;
+
+	public CheckPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations) {
 		this.catalog = catalog;
+		this.operations = operations;
 	}
 
 	@Override
@@ -49,12 +54,24 @@ public class CheckPolicyTasklet implements Tasklet {
 		TableInfo table = this.catalog.table(job.database(), job.table()).orElseThrow(() -> unknownTable(job));
 		StoragePolicy policy = checkedPolicy(job);
 		checkEngine(table);
+		boolean workTableExists = this.catalog.table(job.database(), job.workTable()).isPresent();
 		if (table.storagePolicy().equals(policy.name())) {
+			if (workTableExists) {
+				logger.info("Table {} was swapped by an earlier run that did not finish: resuming", table.qualifiedName());
+				return RepeatStatus.FINISHED;
+			}
 			logger.info("Table {} is already on storage policy '{}': nothing to migrate", table.qualifiedName(),
 					policy.name());
 			contribution.setExitStatus(ALREADY_MIGRATED);
 			return RepeatStatus.FINISHED;
 		}
+		boolean keepSource = Boolean.parseBoolean(contribution.getStepExecution().getJobParameters().getString(TableJobParameters.KEEP_SOURCE));
+		if (keepSource && this.catalog.table(job.database(), job.originTable()).isPresent()) {
+			throw invalid("table %s.%s exists: --keep-source keeps the original table under that name; rename or drop it first"
+				.formatted(job.database(), job.originTable()));
+		}
+		// a run that died while copying left merges stopped on the source; its workers stop them again as needed
+		this.operations.startMerges(job.database(), job.table());
 		logger.info("Table {} ({}, {} rows, {} bytes): storage policy '{}' -> '{}' (S3 disks {}) on ClickHouse {} at {}",
 				table.qualifiedName(), table.engine(), table.totalRows(), table.totalBytes(), table.storagePolicy(),
 				policy.name(), policy.s3Disks(), version, job.clickhouse());

@@ -1,0 +1,144 @@
+package io.github.chmigrator.clickhouse;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The statements that change tables during a migration, and the reads that check them. All
+ * names are quoted here; callers pass plain names.
+ */
+public class TableOperations {
+
+	/** Keeps rows as they are while copying: no folding by Summing/Replacing/Collapsing engines. */
+	private static final String COPY_SETTINGS = "SETTINGS optimize_on_insert = 0, insert_allow_materialized_columns = 1, "
+			+ "insert_deduplicate = 0";
+
+	private final ClickHouseClient client;
+
+	public TableOperations(ClickHouseClient client) {
+		this.client = client;
+	}
+
+	public ClickHouseClient client() {
+		return this.client;
+	}
+
+	public String showCreateTable(String database, String table) {
+		return this.client.queryFirst("SHOW CREATE TABLE " + Sql.qualified(database, table), (row) -> row.getString(1))
+			.orElseThrow();
+	}
+
+	public void createTable(String ddl) {
+		this.client.execute(ddl);
+	}
+
+	public void dropTable(String database, String table) {
+		this.client.execute("DROP TABLE IF EXISTS " + Sql.qualified(database, table) + " SYNC");
+	}
+
+	public void renameTable(String database, String from, String to) {
+		this.client.execute("RENAME TABLE " + Sql.qualified(database, from) + " TO " + Sql.qualified(database, to));
+	}
+
+	/** Swaps two tables' names atomically (Atomic databases). */
+	public void exchangeTables(String database, String first, String second) {
+		this.client.execute("EXCHANGE TABLES " + Sql.qualified(database, first) + " AND " + Sql.qualified(database, second));
+	}
+
+	/** Swaps two tables' names with one multi-table RENAME, for databases without EXCHANGE. */
+	public void swapByRename(String database, String first, String second, String spare) {
+		this.client.execute("RENAME TABLE " + Sql.qualified(database, first) + " TO " + Sql.qualified(database, spare) + ", "
+				+ Sql.qualified(database, second) + " TO " + Sql.qualified(database, first) + ", "
+				+ Sql.qualified(database, spare) + " TO " + Sql.qualified(database, second));
+	}
+
+	public void stopMerges(String database, String table) {
+		this.client.withRetry(() -> {
+			this.client.execute("SYSTEM STOP MERGES " + Sql.qualified(database, table));
+			return null;
+		});
+	}
+
+	public void startMerges(String database, String table) {
+		this.client.withRetry(() -> {
+			this.client.execute("SYSTEM START MERGES " + Sql.qualified(database, table));
+			return null;
+		});
+	}
+
+	/** Active parts of a table, optionally of one partition, by block range. */
+	public List<PartInfo> activeParts(String database, String table, String partitionId) {
+		String partition = (partitionId != null) ? " AND partition_id = " + Sql.literal(partitionId) : "";
+		return this.client.query("""
+				SELECT name, partition_id, min_block_number, max_block_number, rows
+				FROM system.parts
+				WHERE database = %s AND table = %s AND active%s
+				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table), partition),
+				(row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getLong(5)));
+	}
+
+	/** Rows in the active parts of one partition. */
+	public long partitionRows(String database, String table, String partitionId) {
+		return activeParts(database, table, partitionId).stream().mapToLong(PartInfo::rows).sum();
+	}
+
+	/** Rows in all active parts of a table. */
+	public long partitionRowsTotal(String database, String table) {
+		return activeParts(database, table, null).stream().mapToLong(PartInfo::rows).sum();
+	}
+
+	/** Columns stored on disk (ordinary, DEFAULT and MATERIALIZED; not ALIAS or EPHEMERAL), in table order. */
+	public List<String> storedColumns(String database, String table) {
+		return this.client.query("SELECT name FROM system.columns WHERE database = " + Sql.literal(database)
+				+ " AND table = " + Sql.literal(table) + " AND default_kind NOT IN ('ALIAS', 'EPHEMERAL') ORDER BY position",
+				(row) -> row.getString(1));
+	}
+
+	/** Server-side copy of a partition's parts: byte for byte, across storage policies. */
+	public void attachPartitionFrom(String database, String target, String source, String partitionId) {
+		this.client.execute("ALTER TABLE " + Sql.qualified(database, target) + " ATTACH PARTITION ID "
+				+ Sql.literal(partitionId) + " FROM " + Sql.qualified(database, source));
+	}
+
+	/** Copies the rows of the given parts with INSERT … SELECT; returns the rows written. */
+	public long insertParts(String database, String target, String source, List<String> columns,
+			Collection<String> parts) {
+		String list = columns.stream().map(Sql::identifier).collect(Collectors.joining(", "));
+		return this.client.update("INSERT INTO " + Sql.qualified(database, target) + " (" + list + ") SELECT " + list
+				+ " FROM " + Sql.qualified(database, source) + " WHERE _part IN (" + literals(parts) + ") "
+				+ COPY_SETTINGS);
+	}
+
+	/** Drops a partition; dropping one that has no parts does nothing. */
+	public void dropPartition(String database, String table, String partitionId) {
+		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DROP PARTITION ID " + Sql.literal(partitionId));
+	}
+
+	public void dropPart(String database, String table, String part) {
+		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DROP PART " + Sql.literal(part));
+	}
+
+	/** Rows and hash of the stored columns of the given parts of a table. */
+	public Checksum checksumOfParts(String database, String table, List<String> columns, Collection<String> parts) {
+		return checksum(database, table, columns, "_part IN (" + literals(parts) + ")");
+	}
+
+	/** Rows and hash of the stored columns of one partition. */
+	public Checksum checksumOfPartition(String database, String table, List<String> columns, String partitionId) {
+		return checksum(database, table, columns, "_partition_id = " + Sql.literal(partitionId));
+	}
+
+	private Checksum checksum(String database, String table, List<String> columns, String where) {
+		String hashed = columns.stream().map(Sql::identifier).collect(Collectors.joining(", "));
+		return this.client.queryFirst("SELECT count(), toString(sum(cityHash64(" + hashed + "))) FROM "
+				+ Sql.qualified(database, table) + " WHERE " + where,
+				(row) -> new Checksum(row.getLong(1), row.getString(2)))
+			.orElseThrow();
+	}
+
+	private static String literals(Collection<String> values) {
+		return values.stream().map(Sql::literal).collect(Collectors.joining(", "));
+	}
+
+}

@@ -1,0 +1,60 @@
+package io.github.chmigrator.copy;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+
+import io.github.chmigrator.clickhouse.PartitionInfo;
+import io.github.chmigrator.plan.PartitionPlanner;
+import io.github.chmigrator.plan.Plan;
+
+/**
+ * What the copy workers recorded for every planned partition of a job instance, across all its
+ * executions (a partition completed by the first run and skipped by the restart still counts).
+ */
+public final class CopiedPartitions {
+
+	private CopiedPartitions() {
+	}
+
+	/**
+	 * One planned partition and the last record of its worker.
+	 *
+	 * @param planned the partition as planned
+	 * @param status the worker's last status, {@code null} when it never ran
+	 * @param context the worker's last ExecutionContext (empty when it never ran)
+	 */
+	public record CopiedPartition(PartitionInfo planned, BatchStatus status, ExecutionContext context) {
+
+		public boolean done() {
+			return this.status == BatchStatus.COMPLETED
+					&& CopyPartitionTasklet.DONE.equals(this.context.getString(PartitionPlanner.STATE, ""));
+		}
+
+		public long copiedRows() {
+			return this.context.getLong(PartitionPlanner.COPIED_ROWS, 0);
+		}
+
+		public BlockRanges blocks() {
+			return BlockRanges.parse(this.context.getString(PartitionPlanner.COPIED_BLOCKS, ""));
+		}
+
+	}
+
+	public static List<CopiedPartition> load(JobRepository repository, JobExecution jobExecution) {
+		List<CopiedPartition> partitions = new ArrayList<>();
+		for (PartitionInfo planned : Plan.fromContext(jobExecution.getExecutionContext().get(PartitionPlanner.PLAN))) {
+			StepExecution last = repository.getLastStepExecution(jobExecution.getJobInstance(),
+					PartitionPlanner.stepName(planned.partitionId()));
+			partitions.add(new CopiedPartition(planned, (last != null) ? last.getStatus() : null,
+					(last != null) ? last.getExecutionContext() : new ExecutionContext()));
+		}
+		return partitions;
+	}
+
+}

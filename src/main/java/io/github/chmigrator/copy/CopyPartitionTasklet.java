@@ -1,0 +1,206 @@
+package io.github.chmigrator.copy;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+import io.github.chmigrator.clickhouse.Checksum;
+import io.github.chmigrator.clickhouse.ClickHouseException;
+import io.github.chmigrator.clickhouse.PartInfo;
+import io.github.chmigrator.clickhouse.TableOperations;
+import io.github.chmigrator.copy.CopyStrategy.CopyRequest;
+import io.github.chmigrator.job.FailurePoints;
+import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.plan.PartitionPlanner;
+import io.github.chmigrator.report.ProgressTracker;
+
+/**
+ * The worker of the {@code copyPartitions} step: copies one partition into the work table,
+ * verifies it, and drops exactly the copied parts from the source. It advances one state per
+ * call and Spring Batch saves the ExecutionContext after each, so a rerun after a crash at any
+ * instant resumes from the last recorded state (keys: {@link PartitionPlanner}):
+ * <ol>
+ * <li>no state: clear the target partition (the work table is not live, so a partial copy can go),
+ * list the source parts, copy, verify rows (and the checksum), record {@code COPIED};</li>
+ * <li>{@code COPIED}: check the target still holds the recorded rows, drop the recorded parts from
+ * the source (a part a merge absorbed stops the partition: its rows are not all in the
+ * target), record {@code DONE};</li>
+ * <li>{@code DONE}: log progress, wait {@code --insert-interval}.</li>
+ * </ol>
+ * Rows inserted into the partition during the copy are in parts that were not copied: they stay
+ * in the source and the {@code swapTables} step moves them.
+ */
+public class CopyPartitionTasklet implements Tasklet {
+
+	static final String COPIED = "COPIED";
+
+	static final String DONE = "DONE";
+
+	private static final int MAX_ATTEMPTS = 3;
+
+	private static final Logger logger = LoggerFactory.getLogger(CopyPartitionTasklet.class);
+
+	private final TableOperations operations;
+
+	private final CopyStrategies strategies;
+
+	private final MergeControl merges;
+
+	private final FailurePoints failurePoints;
+
+	private final ProgressTracker progress;
+
+	public CopyPartitionTasklet(TableOperations operations, CopyStrategies strategies, MergeControl merges,
+			FailurePoints failurePoints, ProgressTracker progress) {
+		this.operations = operations;
+		this.strategies = strategies;
+		this.merges = merges;
+		this.failurePoints = failurePoints;
+		this.progress = progress;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
+		var stepExecution = contribution.getStepExecution();
+		TableJobParameters job = TableJobParameters.of(stepExecution.getJobParameters());
+		ExecutionContext context = stepExecution.getExecutionContext();
+		String state = context.getString(PartitionPlanner.STATE, "");
+		if (state.isEmpty()) {
+			copy(job, context, stepExecution.getJobParameters().getString(TableJobParameters.STRATEGY, "auto"),
+					"checksum".equals(stepExecution.getJobParameters().getString(TableJobParameters.VERIFY)));
+			return RepeatStatus.CONTINUABLE;
+		}
+		if (state.equals(COPIED)) {
+			boolean keepSource = Boolean.parseBoolean(stepExecution.getJobParameters().getString(TableJobParameters.KEEP_SOURCE));
+			dropCopiedParts(job, context, keepSource);
+			return RepeatStatus.CONTINUABLE;
+		}
+		this.progress.partitionDone(job.qualifiedTable(), context);
+		double interval = stepExecution.getJobParameters().getDouble(TableJobParameters.INSERT_INTERVAL, 1.0);
+		Thread.sleep(Math.round(interval * 1000));
+		return RepeatStatus.FINISHED;
+	}
+
+	private void copy(TableJobParameters job, ExecutionContext context, String requested, boolean checksum) {
+		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
+		long started = System.nanoTime();
+		this.merges.hold(job.database(), job.table());
+		try {
+			List<String> columns = this.operations.storedColumns(job.database(), job.table());
+			CopyStrategy strategy = this.strategies.select(requested);
+			for (int attempt = 1;; attempt++) {
+				List<PartInfo> parts = this.operations.activeParts(job.database(), job.table(), partitionId);
+				long rows = parts.stream().mapToLong(PartInfo::rows).sum();
+				this.operations.dropPartition(job.database(), job.workTable(), partitionId);
+				strategy = copyOnce(job, requested, strategy, new CopyRequest(job.database(), job.table(), job.workTable(),
+						partitionId, parts, columns));
+				this.failurePoints.reached("copy.afterCopy", partitionId);
+				long copied = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
+				if (copied == rows) {
+					record(job, context, strategy, parts, columns, checksum, attempt, started);
+					return;
+				}
+				logger.warn("Table {} partition {}: source had {} rows in {} parts, target has {} after {}: the partition changed while copied; copying again ({}/{})",
+						job.qualifiedTable(), partitionId, rows, parts.size(), copied, strategy.name(), attempt, MAX_ATTEMPTS);
+				if (attempt >= MAX_ATTEMPTS) {
+					strategy = this.strategies.insert();
+				}
+				if (attempt >= MAX_ATTEMPTS + 1) {
+					throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + " copied "
+							+ copied + " rows of " + rows + " after " + attempt + " attempts; the source is intact");
+				}
+			}
+		}
+		finally {
+			this.merges.release(job.database(), job.table());
+		}
+	}
+
+	private CopyStrategy copyOnce(TableJobParameters job, String requested, CopyStrategy strategy, CopyRequest request) {
+		if (request.parts().isEmpty()) {
+			return strategy;
+		}
+		try {
+			strategy.copy(request);
+			return strategy;
+		}
+		catch (ClickHouseException ex) {
+			if (!strategy.name().equals("attach") || !this.strategies.fallBackAfter(requested, job.qualifiedTable(), ex)) {
+				throw ex;
+			}
+			this.operations.dropPartition(job.database(), job.workTable(), request.partitionId());
+			CopyStrategy insert = this.strategies.insert();
+			insert.copy(request);
+			return insert;
+		}
+	}
+
+	private void record(TableJobParameters job, ExecutionContext context, CopyStrategy strategy, List<PartInfo> parts,
+			List<String> columns, boolean checksum, int attempts, long started) {
+		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
+		long rows = parts.stream().mapToLong(PartInfo::rows).sum();
+		if (checksum && !parts.isEmpty()) {
+			Checksum source = this.operations.checksumOfParts(job.database(), job.table(), columns,
+					parts.stream().map(PartInfo::name).toList());
+			Checksum target = this.operations.checksumOfPartition(job.database(), job.workTable(), columns, partitionId);
+			if (!source.equals(target)) {
+				throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable()
+						+ ": checksum differs after copy (source " + source + ", target " + target + "); the source is intact");
+			}
+			context.putString(PartitionPlanner.CHECKSUM, source.hash());
+		}
+		context.putString(PartitionPlanner.COPIED_PARTS, parts.stream().map(PartInfo::name).collect(Collectors.joining(",")));
+		context.putString(PartitionPlanner.COPIED_BLOCKS, BlockRanges.of(parts).format());
+		context.putLong(PartitionPlanner.COPIED_ROWS, rows);
+		context.putString(PartitionPlanner.STRATEGY, strategy.name());
+		context.putDouble(PartitionPlanner.SECONDS, (System.nanoTime() - started) / 1e9);
+		context.putInt(PartitionPlanner.ATTEMPTS, attempts);
+		context.putString(PartitionPlanner.STATE, COPIED);
+	}
+
+	private void dropCopiedParts(TableJobParameters job, ExecutionContext context, boolean keepSource) {
+		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
+		long recorded = context.getLong(PartitionPlanner.COPIED_ROWS);
+		long inTarget = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
+		if (inTarget != recorded) {
+			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": the work table "
+					+ job.workTable() + " holds " + inTarget + " rows, " + recorded + " were copied; the source is intact");
+		}
+		if (!keepSource) {
+			this.merges.hold(job.database(), job.table());
+			try {
+				dropParts(job, context, partitionId);
+			}
+			finally {
+				this.merges.release(job.database(), job.table());
+			}
+		}
+		context.putString(PartitionPlanner.STATE, DONE);
+	}
+
+	private void dropParts(TableJobParameters job, ExecutionContext context, String partitionId) {
+		Set<String> copied = Set.of(context.getString(PartitionPlanner.COPIED_PARTS, "").split(","));
+		BlockRanges ranges = BlockRanges.parse(context.getString(PartitionPlanner.COPIED_BLOCKS, ""));
+		for (PartInfo part : this.operations.activeParts(job.database(), job.table(), partitionId)) {
+			BlockRanges.Status status = ranges.classify(part);
+			if (status == BlockRanges.Status.MIXED || (status == BlockRanges.Status.COPIED && !copied.contains(part.name()))) {
+				throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": part "
+						+ part.name() + " merged copied rows with rows inserted later; it was not dropped. Its copied rows are in "
+						+ job.workTable() + "; resolve by hand (see README, Troubleshooting)");
+			}
+			if (status == BlockRanges.Status.COPIED) {
+				this.operations.dropPart(job.database(), job.table(), part.name());
+				this.failurePoints.reached("copy.afterDropPart", partitionId);
+			}
+		}
+	}
+
+}

@@ -1,0 +1,89 @@
+package io.github.chmigrator.job;
+
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.repository.dao.JacksonExecutionContextStringSerializer;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.ClickHouseClient;
+import io.github.chmigrator.clickhouse.TableOperations;
+import io.github.chmigrator.config.ReportSettings;
+import io.github.chmigrator.copy.AttachPartitionStrategy;
+import io.github.chmigrator.copy.CopyPartitionTasklet;
+import io.github.chmigrator.copy.CopyStrategies;
+import io.github.chmigrator.copy.InsertSelectStrategy;
+import io.github.chmigrator.copy.MergeControl;
+import io.github.chmigrator.policy.CheckPolicyTasklet;
+import io.github.chmigrator.report.ProgressTracker;
+import io.github.chmigrator.report.ReportWriter;
+import io.github.chmigrator.schema.CloneSchemaTasklet;
+import io.github.chmigrator.swap.SwapTablesTasklet;
+
+/** The tasklets of the migration job and what they share. */
+@Configuration(proxyBeanMethods = false)
+public class MigrationStepsConfiguration {
+
+	/** Execution contexts are stored as JSON, so an operator can read them in the BATCH_* tables. */
+	@Bean
+	public JacksonExecutionContextStringSerializer executionContextSerializer() {
+		return new JacksonExecutionContextStringSerializer();
+	}
+
+	@Bean
+	public TableOperations tableOperations(ClickHouseClient client) {
+		return new TableOperations(client);
+	}
+
+	@Bean
+	public MergeControl mergeControl(TableOperations operations) {
+		return new MergeControl(operations);
+	}
+
+	@Bean
+	public FailurePoints failurePoints(@Value("${migrator.fail-at:}") String failAt,
+			@Value("${migrator.halt-at:}") String haltAt) {
+		return new FailurePoints(failAt, haltAt);
+	}
+
+	@Bean
+	public ProgressTracker progressTracker() {
+		return new ProgressTracker();
+	}
+
+	@Bean
+	public StepOutcomeListener stepOutcomeListener() {
+		return new StepOutcomeListener();
+	}
+
+	@Bean
+	public ReportWriter reportWriter(ReportSettings settings, JobRepository jobRepository) {
+		return new ReportWriter(settings.path(), jobRepository);
+	}
+
+	@Bean
+	public CheckPolicyTasklet checkPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations) {
+		return new CheckPolicyTasklet(catalog, operations);
+	}
+
+	@Bean
+	public CloneSchemaTasklet cloneSchemaTasklet(TableOperations operations, ClickHouseCatalog catalog) {
+		return new CloneSchemaTasklet(operations, catalog);
+	}
+
+	@Bean
+	public CopyPartitionTasklet copyPartitionTasklet(TableOperations operations, MergeControl merges,
+			FailurePoints failurePoints, ProgressTracker progress) {
+		CopyStrategies strategies = new CopyStrategies(new AttachPartitionStrategy(operations),
+				new InsertSelectStrategy(operations));
+		return new CopyPartitionTasklet(operations, strategies, merges, failurePoints, progress);
+	}
+
+	@Bean
+	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
+			JobRepository jobRepository, MergeControl merges, FailurePoints failurePoints) {
+		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints);
+	}
+
+}

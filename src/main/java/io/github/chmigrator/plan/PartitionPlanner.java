@@ -1,0 +1,135 @@
+package io.github.chmigrator.plan;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.partition.Partitioner;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+
+import io.github.chmigrator.clickhouse.PartitionInfo;
+
+/**
+ * Makes one ExecutionContext per source partition for the {@code copyPartitions} step, from the
+ * plan the {@code planPartitions} step stored in the job's ExecutionContext (so a restart finds
+ * the same partitions, even those the first run already dropped from the source).
+ *
+ * <p>The partition's step is named {@code copyPartition:p<partition id>}. Its ExecutionContext
+ * holds the keys declared here; the planner writes the first group, the copy worker the second.
+ * <ul>
+ * <li>{@link #PARTITION_ID}: the ClickHouse partition id ({@code _partition_id})</li>
+ * <li>{@link #PARTITION}: the printable partition value, for logs and reports</li>
+ * <li>{@link #PLANNED_ROWS}, {@link #PLANNED_BYTES}: the partition's rows and bytes when planned</li>
+ * <li>{@link #INDEX}, {@link #COUNT}: its position {@code [i/n]} in the plan</li>
+ * <li>{@link #STATE}: {@code COPIED} once the copy is verified in the target (recorded before any
+ * source part is dropped), {@code DONE} once the source parts are dropped (or kept)</li>
+ * <li>{@link #COPIED_PARTS}, {@link #COPIED_BLOCKS}: the source parts copied (comma-separated
+ * names) and their block ranges ({@code min-max,…}); later inserts are told apart by block number</li>
+ * <li>{@link #COPIED_ROWS}: rows verified in the target partition; {@link #CHECKSUM}: their hash
+ * with {@code --verify checksum}</li>
+ * <li>{@link #STRATEGY}: the copy strategy that ran; {@link #SECONDS}: the copy's duration;
+ * {@link #ATTEMPTS}: copy attempts (a partition that changed while copied is copied again)</li>
+ * </ul>
+ */
+public class PartitionPlanner implements Partitioner {
+
+	public static final String PARTITION_ID = "partitionId";
+
+	public static final String PARTITION = "partition";
+
+	public static final String PLANNED_ROWS = "plannedRows";
+
+	public static final String PLANNED_BYTES = "plannedBytes";
+
+	public static final String INDEX = "index";
+
+	public static final String COUNT = "count";
+
+	public static final String STATE = "state";
+
+	public static final String COPIED_PARTS = "copiedParts";
+
+	public static final String COPIED_BLOCKS = "copiedBlocks";
+
+	public static final String COPIED_ROWS = "copiedRows";
+
+	public static final String CHECKSUM = "checksum";
+
+	public static final String STRATEGY = "strategy";
+
+	public static final String SECONDS = "seconds";
+
+	public static final String ATTEMPTS = "attempts";
+
+	/** The job ExecutionContext key under which {@code planPartitions} stores the plan. */
+	public static final String PLAN = "plan";
+
+	/** The worker step's name; a partition's step is {@code copyPartition:p<id>}. */
+	public static final String WORKER_STEP = "copyPartition";
+
+	private static final Logger logger = LoggerFactory.getLogger(PartitionPlanner.class);
+
+	private static final int MAX_NAME_LENGTH = 80;
+
+	private final String table;
+
+	private final List<PartitionInfo> plan;
+
+	public PartitionPlanner(String table, List<PartitionInfo> plan) {
+		this.table = table;
+		this.plan = plan;
+	}
+
+	@Override
+	public Map<String, ExecutionContext> partition(int gridSize) {
+		long started = System.nanoTime();
+		Map<String, ExecutionContext> contexts = new LinkedHashMap<>();
+		for (int i = 0; i < this.plan.size(); i++) {
+			PartitionInfo partition = this.plan.get(i);
+			ExecutionContext context = new ExecutionContext();
+			context.putString(PARTITION_ID, partition.partitionId());
+			context.putString(PARTITION, partition.partition());
+			context.putLong(PLANNED_ROWS, partition.rows());
+			context.putLong(PLANNED_BYTES, partition.bytes());
+			context.putInt(INDEX, i + 1);
+			context.putInt(COUNT, this.plan.size());
+			contexts.put(partitionName(partition.partitionId()), context);
+		}
+		if (contexts.isEmpty()) {
+			logger.info("Table {} has no partitions with data: nothing to copy", this.table);
+		}
+		logger.debug("Table {}: {} partition contexts in {} ms", this.table, contexts.size(),
+				(System.nanoTime() - started) / 1_000_000);
+		return contexts;
+	}
+
+	/** {@code p<partition id>}; ids too long for a step name are shortened with a hash. */
+	public static String partitionName(String partitionId) {
+		String name = "p" + partitionId;
+		if (name.length() <= MAX_NAME_LENGTH) {
+			return name;
+		}
+		return name.substring(0, MAX_NAME_LENGTH - 17) + "~" + sha256(partitionId).substring(0, 16);
+	}
+
+	/** The name of the worker step execution of a partition. */
+	public static String stepName(String partitionId) {
+		return WORKER_STEP + ":" + partitionName(partitionId);
+	}
+
+	private static String sha256(String value) {
+		try {
+			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}

@@ -1,0 +1,146 @@
+package io.github.chmigrator.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.batch.core.repository.JobRepository;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.github.chmigrator.copy.CopiedPartitions;
+import io.github.chmigrator.copy.CopiedPartitions.CopiedPartition;
+import io.github.chmigrator.job.MigratorFailures;
+import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.plan.PartitionPlanner;
+import io.github.chmigrator.policy.CheckPolicyTasklet;
+import io.github.chmigrator.swap.SwapTablesTasklet;
+
+/**
+ * Writes the {@link TableReport} after every run of a table's job, whatever its outcome,
+ * atomically (temporary file, then rename), and keeps the report's path and a one-line summary
+ * in the job's ExecutionContext ({@value #REPORT_FILE}, {@value #SUMMARY}) for the console.
+ */
+public class ReportWriter implements JobExecutionListener {
+
+	public static final String REPORT_FILE = "reportFile";
+
+	public static final String SUMMARY = "summary";
+
+	private static final Logger logger = LoggerFactory.getLogger(ReportWriter.class);
+
+	private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+	private final Path directory;
+
+	private final JobRepository jobRepository;
+
+	private final JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+	public ReportWriter(Path directory, JobRepository jobRepository) {
+		this.directory = directory;
+		this.jobRepository = jobRepository;
+	}
+
+	@Override
+	public void afterJob(JobExecution execution) {
+		TableReport report = report(execution);
+		execution.getExecutionContext().putString(SUMMARY, summary(report));
+		try {
+			Files.createDirectories(this.directory);
+			Path file = this.directory.resolve("migration_%s.%s_%s_%d.json".formatted(report.database(), report.table(),
+					FILE_TIME.format(Objects.requireNonNullElse(execution.getStartTime(), LocalDateTime.now())),
+					execution.getId()));
+			Path temporary = Files.createTempFile(this.directory, ".report", ".tmp");
+			Files.writeString(temporary, this.json.writeValueAsString(report));
+			Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			execution.getExecutionContext().putString(REPORT_FILE, file.toString());
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.error("Table {}.{}: cannot write the report to {}: {}", report.database(), report.table(),
+					this.directory, ex.getMessage());
+		}
+	}
+
+	TableReport report(JobExecution execution) {
+		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
+		List<TableReport.PartitionReport> partitions = new ArrayList<>();
+		List<String> strategies = new ArrayList<>();
+		long rows = 0;
+		long bytes = 0;
+		int completed = 0;
+		if (execution.getExecutionContext().containsKey(PartitionPlanner.PLAN)) {
+			for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, execution)) {
+				var context = partition.context();
+				String strategy = context.getString(PartitionPlanner.STRATEGY, "");
+				if (!strategy.isEmpty() && !strategies.contains(strategy)) {
+					strategies.add(strategy);
+				}
+				boolean done = partition.done();
+				completed += done ? 1 : 0;
+				rows += done ? partition.copiedRows() : 0;
+				bytes += partition.planned().bytes();
+				partitions.add(new TableReport.PartitionReport(partition.planned().partitionId(),
+						partition.planned().partition(), done ? partition.copiedRows() : partition.planned().rows(),
+						partition.planned().bytes(), context.getDouble(PartitionPlanner.SECONDS, 0.0), strategy,
+						context.getInt(PartitionPlanner.ATTEMPTS, 0),
+						(partition.status() != null) ? partition.status().name() : "PENDING"));
+			}
+		}
+		LocalDateTime start = execution.getStartTime();
+		LocalDateTime end = Objects.requireNonNullElse(execution.getEndTime(), LocalDateTime.now());
+		List<String> errors = execution.getAllFailureExceptions()
+			.stream()
+			.map((failure) -> MigratorFailures.describe(List.of(failure)))
+			.distinct()
+			.toList();
+		return new TableReport(TableReport.VERSION, job.database(), job.table(), job.targetPolicy(), job.clickhouse(),
+				execution.getJobInstanceId(), execution.getId(),
+				execution.getJobParameters().getString(TableJobParameters.STRATEGY), strategies, status(execution),
+				iso(start), iso(end), (start != null) ? Duration.between(start, end).toMillis() / 1000.0 : 0, partitions,
+				new TableReport.Totals(partitions.size(), completed, rows, bytes), lateRows(execution), errors);
+	}
+
+	private static String status(JobExecution execution) {
+		if (execution.getExitStatus().getExitCode().equals(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode())) {
+			return "ALREADY_MIGRATED";
+		}
+		BatchStatus status = execution.getStatus();
+		return (status == BatchStatus.STARTED || status == BatchStatus.STARTING)
+				? (execution.getAllFailureExceptions().isEmpty() ? "COMPLETED" : "FAILED") : status.name();
+	}
+
+	private static long lateRows(JobExecution execution) {
+		return execution.getStepExecutions()
+			.stream()
+			.filter((step) -> step.getStepName().equals("swapTables"))
+			.mapToLong((step) -> step.getExecutionContext().getLong(SwapTablesTasklet.LATE_ROWS, 0))
+			.sum();
+	}
+
+	private static String iso(LocalDateTime time) {
+		return (time != null) ? time.atZone(ZoneId.systemDefault()).toOffsetDateTime().toString() : null;
+	}
+
+	static String summary(TableReport report) {
+		return "%s %s.%s: %d/%d partitions, %s rows, %s to policy '%s' in %s%s".formatted(report.status(),
+				report.database(), report.table(), report.totals().completedPartitions(), report.totals().partitions(),
+				Sizes.count(report.totals().rows()), Sizes.bytes(report.totals().bytes()), report.targetPolicy(),
+				Sizes.seconds(report.durationSeconds()),
+				report.strategies().isEmpty() ? "" : " via " + String.join("+", report.strategies()));
+	}
+
+}

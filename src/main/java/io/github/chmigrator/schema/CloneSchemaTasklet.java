@@ -1,0 +1,66 @@
+package io.github.chmigrator.schema;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.Sql;
+import io.github.chmigrator.clickhouse.TableOperations;
+import io.github.chmigrator.job.TableJobParameters;
+
+/**
+ * The {@code cloneSchema} step: creates the work table ({@link TableJobParameters#workTable()})
+ * from the source's {@code SHOW CREATE TABLE} with only the storage policy changed, and checks
+ * the server made exactly that. A work table left by an earlier run is reused when its definition
+ * matches, refused otherwise. Background merges on the work table stay stopped until the swap, so
+ * that rows are validated exactly as they were copied (Summing and Collapsing merges fold rows).
+ */
+public class CloneSchemaTasklet implements Tasklet {
+
+	private static final Logger logger = LoggerFactory.getLogger(CloneSchemaTasklet.class);
+
+	private final TableOperations operations;
+
+	private final ClickHouseCatalog catalog;
+
+	public CloneSchemaTasklet(TableOperations operations, ClickHouseCatalog catalog) {
+		this.operations = operations;
+		this.catalog = catalog;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+		TableJobParameters job = TableJobParameters.of(contribution.getStepExecution().getJobParameters());
+		String source = this.operations.showCreateTable(job.database(), job.table());
+		String expected = DdlRewriter.normalize(source);
+		if (this.catalog.table(job.database(), job.workTable()).isPresent()) {
+			requireSameDefinition(job, expected, "exists already and is not a copy of " + job.qualifiedTable()
+					+ "; rename or drop it, then rerun");
+			logger.info("Table {}: reusing work table {} from an earlier run", job.qualifiedTable(), job.workTable());
+		}
+		else {
+			this.operations.createTable(DdlRewriter.retarget(source, job.database(), job.workTable(), job.targetPolicy()));
+			requireSameDefinition(job, expected, "was created but its definition differs from " + job.qualifiedTable());
+			logger.info("Table {}: created work table {} on storage policy '{}'", job.qualifiedTable(), job.workTable(),
+					job.targetPolicy());
+		}
+		this.operations.stopMerges(job.database(), job.workTable());
+		return RepeatStatus.FINISHED;
+	}
+
+	private void requireSameDefinition(TableJobParameters job, String expected, String problem) {
+		String work = this.operations.showCreateTable(job.database(), job.workTable());
+		String policy = DdlRewriter.settingsValue(work, "storage_policy");
+		if (!DdlRewriter.normalize(work).equals(expected) || policy == null || !policy.equals(Sql.literal(job.targetPolicy()))) {
+			throw new MigratorException(ExitCodes.FAILED, "table " + job.database() + "." + job.workTable() + " " + problem
+					+ " (expected: " + expected + "; found: " + DdlRewriter.normalize(work) + ", storage_policy " + policy + ")");
+		}
+	}
+
+}

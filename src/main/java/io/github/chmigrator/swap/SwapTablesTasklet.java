@@ -1,0 +1,158 @@
+package io.github.chmigrator.swap;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.TableInfo;
+import io.github.chmigrator.clickhouse.TableOperations;
+import io.github.chmigrator.copy.BlockRanges;
+import io.github.chmigrator.copy.CopiedPartitions;
+import io.github.chmigrator.copy.MergeControl;
+import io.github.chmigrator.copy.CopiedPartitions.CopiedPartition;
+import io.github.chmigrator.job.FailurePoints;
+import io.github.chmigrator.job.TableJobParameters;
+
+/**
+ * The {@code swapTables} step: the original name ends up holding the S3 data.
+ * <ol>
+ * <li>Rows that reached the source after their partition was copied are moved into the work
+ * table ({@link CatchUp}, exact while the work table is not live).</li>
+ * <li>{@code EXCHANGE TABLES} on Atomic databases, one multi-table {@code RENAME} elsewhere. Whether
+ * it happened is read back from the tables' storage policies, so a crash right after it is safe.</li>
+ * <li>Rows that reached the old table in the last moments before the exchange are moved into the
+ * now live table.</li>
+ * <li>The old table is dropped when empty, or kept as {@code <table>_origin} with {@code --keep-source}.</li>
+ * </ol>
+ * ExecutionContext key {@value #PHASE}: empty, {@code SWAPPED}, then {@code DONE}.
+ */
+public class SwapTablesTasklet implements Tasklet {
+
+	/** Rows inserted into the source during the migration and moved by this step (ExecutionContext key). */
+	public static final String LATE_ROWS = CatchUp.MOVED_ROWS;
+
+	static final String PHASE = "phase";
+
+	static final String SWAPPED = "SWAPPED";
+
+	/** Bound on the moves made before the swap when inserts keep coming; the rest moves after it. */
+	private static final int MAX_MOVES_BEFORE_SWAP = 20;
+
+	private static final String MOVES_BEFORE_SWAP = "movesBeforeSwap";
+
+	private static final Logger logger = LoggerFactory.getLogger(SwapTablesTasklet.class);
+
+	private final TableOperations operations;
+
+	private final ClickHouseCatalog catalog;
+
+	private final JobRepository jobRepository;
+
+	private final CatchUp catchUp;
+
+	private final FailurePoints failurePoints;
+
+	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, JobRepository jobRepository,
+			MergeControl merges, FailurePoints failurePoints) {
+		this.operations = operations;
+		this.catalog = catalog;
+		this.jobRepository = jobRepository;
+		this.catchUp = new CatchUp(operations, merges, failurePoints);
+		this.failurePoints = failurePoints;
+	}
+
+	@Override
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+		StepExecution step = contribution.getStepExecution();
+		TableJobParameters job = TableJobParameters.of(step.getJobParameters());
+		boolean keepSource = Boolean.parseBoolean(step.getJobParameters().getString(TableJobParameters.KEEP_SOURCE));
+		ExecutionContext context = step.getExecutionContext();
+		Map<String, BlockRanges> copied = copiedBlocks(step);
+		String execution = Long.toString(step.getId());
+		if (context.getString(PHASE, "").isEmpty()) {
+			if (!swapped(job) && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
+					&& this.catchUp.step(job.database(), job.table(), job.workTable(), copied, false, keepSource, context,
+							execution)) {
+				context.putInt(MOVES_BEFORE_SWAP, context.getInt(MOVES_BEFORE_SWAP, 0) + 1);
+				return RepeatStatus.CONTINUABLE;
+			}
+			swap(job);
+			context.putString(PHASE, SWAPPED);
+			return RepeatStatus.CONTINUABLE;
+		}
+		if (this.catchUp.step(job.database(), job.workTable(), job.table(), copied, true, keepSource, context, execution)) {
+			return RepeatStatus.CONTINUABLE;
+		}
+		retireOldTable(job, keepSource);
+		context.putString(PHASE, "DONE");
+		logger.info("Table {}: swapped; {} now holds the data on storage policy '{}'{}", job.qualifiedTable(),
+				job.qualifiedTable(), job.targetPolicy(),
+				keepSource ? "; the original table is kept as " + job.database() + "." + job.originTable() : "");
+		return RepeatStatus.FINISHED;
+	}
+
+	private Map<String, BlockRanges> copiedBlocks(StepExecution step) {
+		Map<String, BlockRanges> copied = new HashMap<>();
+		for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, step.getJobExecution())) {
+			copied.put(partition.planned().partitionId(), partition.blocks());
+		}
+		return copied;
+	}
+
+	/** Whether the exchange already happened: the name holds the target policy, the work table the old one. */
+	private boolean swapped(TableJobParameters job) {
+		TableInfo table = this.catalog.table(job.database(), job.table()).orElse(null);
+		TableInfo work = this.catalog.table(job.database(), job.workTable()).orElse(null);
+		return table != null && work != null && table.storagePolicy().equals(job.targetPolicy())
+				&& !work.storagePolicy().equals(job.targetPolicy());
+	}
+
+	private void swap(TableJobParameters job) {
+		if (swapped(job)) {
+			return;
+		}
+		this.failurePoints.reached("swap.beforeExchange", null);
+		String engine = this.catalog.databaseEngine(job.database()).orElse("");
+		if (engine.equals("Atomic")) {
+			this.operations.exchangeTables(job.database(), job.table(), job.workTable());
+		}
+		else {
+			this.operations.swapByRename(job.database(), job.table(), job.workTable(), job.table() + "__swap");
+		}
+		this.failurePoints.reached("swap.afterExchange", null);
+		// the new table takes inserts and merges from now on; the old one keeps still for the last moves
+		this.operations.startMerges(job.database(), job.table());
+		this.operations.stopMerges(job.database(), job.workTable());
+		logger.info("Table {}: exchanged with {} ({} database)", job.qualifiedTable(), job.workTable(), engine);
+	}
+
+	private void retireOldTable(TableJobParameters job, boolean keepSource) {
+		if (this.catalog.table(job.database(), job.workTable()).isEmpty()) {
+			return;
+		}
+		if (keepSource) {
+			this.operations.renameTable(job.database(), job.workTable(), job.originTable());
+			this.operations.startMerges(job.database(), job.originTable());
+			return;
+		}
+		long left = this.operations.partitionRowsTotal(job.database(), job.workTable());
+		if (left > 0) {
+			throw new MigratorException(ExitCodes.FAILED, "the old table, now " + job.database() + "." + job.workTable()
+					+ ", still holds " + left + " rows that were not moved; it was not dropped");
+		}
+		this.operations.dropTable(job.database(), job.workTable());
+	}
+
+}
