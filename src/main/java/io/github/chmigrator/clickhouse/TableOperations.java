@@ -12,7 +12,7 @@ public class TableOperations {
 
 	/** Keeps rows as they are while copying: no folding by Summing/Replacing/Collapsing engines. */
 	private static final String COPY_SETTINGS = "SETTINGS optimize_on_insert = 0, insert_allow_materialized_columns = 1, "
-			+ "insert_deduplicate = 0";
+			+ "insert_deduplicate = 0, max_threads = 1, max_insert_threads = 1";
 
 	private final ClickHouseClient client;
 

@@ -1,12 +1,16 @@
 package io.github.chmigrator.copy;
 
+import java.util.List;
+
 import io.github.chmigrator.clickhouse.PartInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 
 /**
  * {@code INSERT INTO target (cols) SELECT cols FROM source WHERE _part IN (…)} with the stored
  * columns (MATERIALIZED included) and {@code optimize_on_insert = 0}, so that Summing, Replacing
- * and Collapsing engines do not fold rows while copying. Copies exactly the listed parts.
+ * and Collapsing engines do not fold rows while copying. Copies exactly the listed parts, one
+ * insert per part in block order, read by one thread: each source part becomes one target part
+ * with its rows in the same order, which Collapsing engines depend on.
  */
 public class InsertSelectStrategy implements CopyStrategy {
 
@@ -23,8 +27,10 @@ public class InsertSelectStrategy implements CopyStrategy {
 
 	@Override
 	public void copy(CopyRequest request) {
-		this.operations.insertParts(request.database(), request.target(), request.source(), request.columns(),
-				request.parts().stream().map(PartInfo::name).toList());
+		for (PartInfo part : request.parts()) {
+			this.operations.insertParts(request.database(), request.target(), request.source(), request.columns(),
+					List.of(part.name()));
+		}
 	}
 
 }

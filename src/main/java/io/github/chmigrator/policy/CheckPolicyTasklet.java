@@ -18,6 +18,7 @@ import io.github.chmigrator.clickhouse.StoragePolicy;
 import io.github.chmigrator.clickhouse.TableInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.plan.PartitionPlanner;
 
 /**
  * The {@code checkPolicy} step: the server answers, the database and table exist, the table is a
@@ -70,8 +71,11 @@ public class CheckPolicyTasklet implements Tasklet {
 			throw invalid("table %s.%s exists: --keep-source keeps the original table under that name; rename or drop it first"
 				.formatted(job.database(), job.originTable()));
 		}
-		// a run that died while copying left merges stopped on the source; its workers stop them again as needed
-		this.operations.startMerges(job.database(), job.table());
+		if (contribution.getStepExecution().getJobExecution().getExecutionContext().containsKey(PartitionPlanner.PLAN)) {
+			// an earlier attempt reached the copy and may have died with merges stopped on the source;
+			// the workers stop them again while they need to
+			this.operations.startMerges(job.database(), job.table());
+		}
 		logger.info("Table {} ({}, {} rows, {} bytes): storage policy '{}' -> '{}' (S3 disks {}) on ClickHouse {} at {}",
 				table.qualifiedName(), table.engine(), table.totalRows(), table.totalBytes(), table.storagePolicy(),
 				policy.name(), policy.s3Disks(), version, job.clickhouse());

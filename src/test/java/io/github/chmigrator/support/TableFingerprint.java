@@ -1,0 +1,55 @@
+package io.github.chmigrator.support;
+
+import java.util.List;
+
+import io.github.chmigrator.clickhouse.Checksum;
+import io.github.chmigrator.clickhouse.Sql;
+import io.github.chmigrator.clickhouse.TableOperations;
+import io.github.chmigrator.schema.DdlRewriter;
+
+/**
+ * What must not change when a table moves: its rows (count and a hash of every stored column)
+ * and its definition except the storage policy. (The migrator itself compares raw rows, merges
+ * stopped, with {@code --verify checksum}; this is the test's independent view.)
+ *
+ * @param checksum rows and hash
+ * @param definition {@code SHOW CREATE TABLE} without name and storage policy
+ */
+public record TableFingerprint(Checksum checksum, String definition) {
+
+	/**
+	 * The fingerprint of a table's logical content. Engines whose merges fold rows (Summing,
+	 * Replacing, Collapsing, Aggregating) are read with {@code FINAL} and aggregate states are
+	 * finalized, so the fingerprint does not depend on which merges already ran.
+	 */
+	public static TableFingerprint of(TestDatabase db, String table) {
+		TableOperations operations = new TableOperations(db.client());
+		List<String> columns = db.client()
+			.query("SELECT name, type FROM system.columns WHERE database = " + Sql.literal(db.name()) + " AND table = "
+					+ Sql.literal(table) + " AND default_kind NOT IN ('ALIAS', 'EPHEMERAL') ORDER BY position",
+					(row) -> row.getString(2).startsWith("AggregateFunction")
+							? "finalizeAggregation(" + Sql.identifier(row.getString(1)) + ")" : Sql.identifier(row.getString(1)));
+		String engine = db.catalog().table(db.name(), table).orElseThrow().engine();
+		String folding = engine.equals("MergeTree") ? "" : " FINAL";
+		Checksum checksum = db.client()
+			.queryFirst("SELECT count(), toString(sum(cityHash64(" + String.join(", ", columns) + "))) FROM "
+					+ Sql.qualified(db.name(), table) + folding, (row) -> new Checksum(row.getLong(1), row.getString(2)))
+			.orElseThrow();
+		return new TableFingerprint(checksum, DdlRewriter.normalize(operations.showCreateTable(db.name(), table)));
+	}
+
+	/** The disks holding the table's active parts. */
+	public static List<String> disks(TestDatabase db, String table) {
+		return db.client()
+			.query("SELECT DISTINCT disk_name FROM system.parts WHERE database = "
+					+ Sql.literal(db.name()) + " AND table = "
+					+ Sql.literal(table) + " AND active ORDER BY disk_name",
+					(row) -> row.getString(1));
+	}
+
+	/** The table's storage policy. */
+	public static String policy(TestDatabase db, String table) {
+		return db.catalog().table(db.name(), table).orElseThrow().storagePolicy();
+	}
+
+}
