@@ -22,6 +22,7 @@ import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.copy.CopyPartitionTasklet;
 import io.github.chmigrator.plan.PartitionPlanner;
 import io.github.chmigrator.plan.Plan;
+import io.github.chmigrator.plan.PlanOrderSplitter;
 import io.github.chmigrator.plan.PlanPartitionsTasklet;
 import io.github.chmigrator.policy.CheckPolicyTasklet;
 import io.github.chmigrator.report.ProgressTracker;
@@ -93,6 +94,7 @@ public class MigrationJobConfiguration {
 	public Step copyPartitions(JobRepository jobRepository, Step copyPartition, PartitionPlanner partitionPlanner,
 			MigrationSettings settings, StepOutcomeListener listener) {
 		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
+			.splitter(new PlanOrderSplitter(jobRepository, partitionPlanner))
 			.step(copyPartition)
 			.gridSize(settings.parallelism())
 			.taskExecutor(partitionExecutor(settings.parallelism()))
