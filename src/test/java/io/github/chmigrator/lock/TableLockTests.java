@@ -1,6 +1,7 @@
 package io.github.chmigrator.lock;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -313,6 +314,7 @@ class TableLockTests {
 		Process holder = startHolder();
 		try {
 			awaitLock(locks, holder);
+			awaitReady(holder);
 
 			holder.destroy();
 
@@ -322,6 +324,14 @@ class TableLockTests {
 		finally {
 			holder.destroyForcibly();
 		}
+	}
+
+	private void awaitReady(Process holder) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+		while (!Files.exists(this.directory.resolve(".holder.ready")) && holder.isAlive() && System.nanoTime() < deadline) {
+			Thread.sleep(20);
+		}
+		assertThat(this.directory.resolve(".holder.ready")).exists();
 	}
 
 	private Process startHolder() throws IOException {
@@ -368,6 +378,13 @@ class TableLockTests {
 		public static void main(String[] args) throws InterruptedException {
 			TableLocks locks = new TableLocks(Path.of(args[0]), TIMEOUT, Clock.systemUTC());
 			locks.acquire(args[1], args[2], args[3]);
+			// the lock and its shutdown hook are in place: tell the test it may signal us now
+			try {
+				Files.createFile(Path.of(args[0], ".holder.ready"));
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
 			Thread.sleep(TimeUnit.MINUTES.toMillis(5));
 		}
 
