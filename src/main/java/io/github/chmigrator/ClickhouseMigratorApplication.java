@@ -9,6 +9,7 @@ import java.util.Map;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -21,11 +22,17 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import io.github.chmigrator.cli.CommandLineFlags;
 import io.github.chmigrator.cli.MigrationCommand;
 import io.github.chmigrator.cli.MigratorEnvironment;
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseSettings;
 import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.config.S3Settings;
 import io.github.chmigrator.job.MigratorFailures;
 import io.github.chmigrator.lock.TableLocks;
+import io.github.chmigrator.report.ReportWriter;
+import io.github.chmigrator.run.DatabaseRunner;
+import io.github.chmigrator.run.RunListener;
+import io.github.chmigrator.run.RunReports;
+import io.github.chmigrator.run.TableRunner;
 
 /**
  * {@code clickhouse-migrator}: moves ClickHouse tables onto an S3 storage policy as a restartable
@@ -87,9 +94,17 @@ public class ClickhouseMigratorApplication {
 	}
 
 	@Bean
-	MigrationCommand migrationCommand(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable,
-			TableLocks tableLocks, ClickHouseSettings clickhouse, MigrationSettings migration, S3Settings s3) {
-		return new MigrationCommand(jobOperator, jobRepository, migrateTable, tableLocks, clickhouse, migration, s3);
+	MigrationCommand migrationCommand(TableRunner tableRunner, ClickHouseCatalog catalog, ReportWriter reportWriter,
+			ObjectProvider<RunListener> listeners, ClickHouseSettings clickhouse, MigrationSettings migration,
+			S3Settings s3) {
+		return new MigrationCommand(tableRunner, new DatabaseRunner(catalog, tableRunner), new RunReports(reportWriter),
+				listeners.orderedStream().toList(), clickhouse, migration, s3);
+	}
+
+	@Bean
+	TableRunner tableRunner(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable, TableLocks tableLocks,
+			ReportWriter reportWriter) {
+		return new TableRunner(jobOperator, jobRepository, migrateTable, tableLocks, reportWriter);
 	}
 
 	/** One lock file per table (design §4.2.8) under {@code lock.path}, stale after {@code lock.timeout}. */

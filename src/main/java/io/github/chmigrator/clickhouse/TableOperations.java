@@ -110,6 +110,17 @@ public class TableOperations {
 				+ COPY_SETTINGS);
 	}
 
+	/** Moves a partition's parts to a table with the same definition and storage policy, atomically. */
+	public void movePartitionToTable(String database, String source, String partitionId, String target) {
+		this.client.execute("ALTER TABLE " + Sql.qualified(database, source) + " MOVE PARTITION ID " + Sql.literal(partitionId)
+				+ " TO TABLE " + Sql.qualified(database, target));
+	}
+
+	public boolean tableExists(String database, String table) {
+		return !this.client.query("SELECT 1 FROM system.tables WHERE database = " + Sql.literal(database) + " AND name = "
+				+ Sql.literal(table), (row) -> row.getInt(1)).isEmpty();
+	}
+
 	/** Drops a partition; dropping one that has no parts does nothing. */
 	public void dropPartition(String database, String table, String partitionId) {
 		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DROP PARTITION ID " + Sql.literal(partitionId));

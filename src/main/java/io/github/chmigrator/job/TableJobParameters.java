@@ -22,6 +22,9 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 
 	public static final String ORIGIN_SUFFIX = "_origin";
 
+	/** The staging table late rows pass through during the swap: {@code <table>__late}. */
+	public static final String STAGING_SUFFIX = "__late";
+
 	public static final String CLICKHOUSE = "clickhouse";
 
 	public static final String DATABASE = "database";

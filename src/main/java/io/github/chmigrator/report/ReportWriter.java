@@ -10,6 +10,8 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 
 import org.slf4j.Logger;
@@ -42,13 +44,15 @@ public class ReportWriter implements JobExecutionListener {
 
 	private static final Logger logger = LoggerFactory.getLogger(ReportWriter.class);
 
-	private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+	public static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
 	private final Path directory;
 
 	private final JobRepository jobRepository;
 
 	private final JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+	private final Map<Long, TableReport> reports = new ConcurrentHashMap<>();
 
 	public ReportWriter(Path directory, JobRepository jobRepository) {
 		this.directory = directory;
@@ -58,21 +62,37 @@ public class ReportWriter implements JobExecutionListener {
 	@Override
 	public void afterJob(JobExecution execution) {
 		TableReport report = report(execution);
+		this.reports.put(execution.getId(), report);
 		execution.getExecutionContext().putString(SUMMARY, summary(report));
 		try {
-			Files.createDirectories(this.directory);
 			Path file = this.directory.resolve("migration_%s.%s_%s_%d.json".formatted(report.database(), report.table(),
 					FILE_TIME.format(Objects.requireNonNullElse(execution.getStartTime(), LocalDateTime.now())),
 					execution.getId()));
-			Path temporary = Files.createTempFile(this.directory, ".report", ".tmp");
-			Files.writeString(temporary, this.json.writeValueAsString(report));
-			Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			write(file, report);
 			execution.getExecutionContext().putString(REPORT_FILE, file.toString());
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.error("Table {}.{}: cannot write the report to {}: {}", report.database(), report.table(),
 					this.directory, ex.getMessage());
 		}
+	}
+
+	/** The report of an execution this process ran, removed once taken. */
+	public TableReport take(long jobExecutionId) {
+		return this.reports.remove(jobExecutionId);
+	}
+
+	/** Writes any report as indented JSON, atomically. */
+	public void write(Path file, Object report) throws IOException {
+		Files.createDirectories(file.getParent());
+		Path temporary = Files.createTempFile(file.getParent(), ".report", ".tmp");
+		Files.writeString(temporary, this.json.writeValueAsString(report));
+		Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+	}
+
+	/** The report directory. */
+	public Path directory() {
+		return this.directory;
 	}
 
 	TableReport report(JobExecution execution) {

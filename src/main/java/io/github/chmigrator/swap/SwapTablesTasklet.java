@@ -29,12 +29,13 @@ import io.github.chmigrator.job.TableJobParameters;
  * The {@code swapTables} step: the original name ends up holding the S3 data.
  * <ol>
  * <li>Rows that reached the source after their partition was copied are moved into the work
- * table ({@link CatchUp}, exact while the work table is not live).</li>
+ * table ({@link CatchUp}).</li>
  * <li>{@code EXCHANGE TABLES} on Atomic databases, one multi-table {@code RENAME} elsewhere. Whether
  * it happened is read back from the tables' storage policies, so a crash right after it is safe.</li>
  * <li>Rows that reached the old table in the last moments before the exchange are moved into the
  * now live table.</li>
- * <li>The old table is dropped when empty, or kept as {@code <table>_origin} with {@code --keep-source}.</li>
+ * <li>The old table is dropped when empty, or kept as {@code <table>_origin} with {@code --keep-source};
+ * the staging table {@code <table>__late} is dropped.</li>
  * </ol>
  * ExecutionContext key {@value #PHASE}: empty, {@code SWAPPED}, then {@code DONE}.
  */
@@ -80,11 +81,10 @@ public class SwapTablesTasklet implements Tasklet {
 		boolean keepSource = Boolean.parseBoolean(step.getJobParameters().getString(TableJobParameters.KEEP_SOURCE));
 		ExecutionContext context = step.getExecutionContext();
 		Map<String, BlockRanges> copied = copiedBlocks(step);
-		String execution = Long.toString(step.getId());
 		if (context.getString(PHASE, "").isEmpty()) {
 			if (!swapped(job) && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
-					&& this.catchUp.step(job.database(), job.table(), job.workTable(), copied, false, keepSource, context,
-							execution)) {
+					&& this.catchUp.step(job.database(), job.table(), job.workTable(), stagingTable(job), copied, keepSource,
+							context)) {
 				context.putInt(MOVES_BEFORE_SWAP, context.getInt(MOVES_BEFORE_SWAP, 0) + 1);
 				return RepeatStatus.CONTINUABLE;
 			}
@@ -92,7 +92,7 @@ public class SwapTablesTasklet implements Tasklet {
 			context.putString(PHASE, SWAPPED);
 			return RepeatStatus.CONTINUABLE;
 		}
-		if (this.catchUp.step(job.database(), job.workTable(), job.table(), copied, true, keepSource, context, execution)) {
+		if (this.catchUp.step(job.database(), job.workTable(), job.table(), stagingTable(job), copied, keepSource, context)) {
 			return RepeatStatus.CONTINUABLE;
 		}
 		retireOldTable(job, keepSource);
@@ -138,7 +138,12 @@ public class SwapTablesTasklet implements Tasklet {
 		logger.info("Table {}: exchanged with {} ({} database)", job.qualifiedTable(), job.workTable(), engine);
 	}
 
+	private static String stagingTable(TableJobParameters job) {
+		return job.table() + TableJobParameters.STAGING_SUFFIX;
+	}
+
 	private void retireOldTable(TableJobParameters job, boolean keepSource) {
+		this.operations.dropTable(job.database(), stagingTable(job));
 		if (this.catalog.table(job.database(), job.workTable()).isEmpty()) {
 			return;
 		}

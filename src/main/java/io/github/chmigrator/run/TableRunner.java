@@ -1,0 +1,117 @@
+package io.github.chmigrator.run;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.job.MigrationJobConfiguration;
+import io.github.chmigrator.job.MigratorFailures;
+import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.lock.TableLock;
+import io.github.chmigrator.lock.TableLocks;
+import io.github.chmigrator.policy.CheckPolicyTasklet;
+import io.github.chmigrator.report.ReportWriter;
+
+/**
+ * Migrates one table: takes the table lock, recovers an execution a killed run left
+ * {@code STARTED} (its owner is gone, as the lock proves), then starts the job: a new JobInstance,
+ * or a restart of the failed one with the same identifying parameters.
+ */
+public class TableRunner {
+
+	private static final Logger logger = LoggerFactory.getLogger(TableRunner.class);
+
+	private final JobOperator jobOperator;
+
+	private final JobRepository jobRepository;
+
+	private final Job migrateTable;
+
+	private final TableLocks locks;
+
+	private final ReportWriter reports;
+
+	public TableRunner(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable, TableLocks locks,
+			ReportWriter reports) {
+		this.jobOperator = jobOperator;
+		this.jobRepository = jobRepository;
+		this.migrateTable = migrateTable;
+		this.locks = locks;
+		this.reports = reports;
+	}
+
+	/** Runs the table's job; a failure the operator can act on is returned, never thrown. */
+	public TableOutcome run(TableJobParameters table, JobParameters parameters) {
+		try (TableLock lock = this.locks.acquire(table.database(), table.table(), table.clickhouse())) {
+			recoverAbandoned(table, parameters);
+			return outcome(table, this.jobOperator.start(this.migrateTable, parameters));
+		}
+		catch (JobInstanceAlreadyCompleteException ex) {
+			logger.info("ALREADY_MIGRATED {}: an earlier run completed this migration to policy '{}'",
+					table.qualifiedTable(), table.targetPolicy());
+			return new TableOutcome(table.database(), table.table(), "ALREADY_MIGRATED", ExitCodes.OK,
+					"an earlier run completed it", null, null);
+		}
+		catch (MigratorException ex) {
+			logger.error("{}: {}", table.qualifiedTable(), ex.getMessage());
+			return new TableOutcome(table.database(), table.table(), (ex.exitCode() == ExitCodes.LOCKED) ? "LOCKED" : "FAILED",
+					ex.exitCode(), ex.getMessage(), null, null);
+		}
+		catch (Exception ex) {
+			logger.error("{}: cannot start the job", table.qualifiedTable(), ex);
+			return new TableOutcome(table.database(), table.table(), "FAILED", ExitCodes.FAILED,
+					"cannot start the job: " + ex.getMessage(), null, null);
+		}
+	}
+
+	/** Restarts a JobInstance by id with the parameters of its last execution. */
+	public TableOutcome restart(long instanceId) {
+		var instance = this.jobRepository.getJobInstance(instanceId);
+		if (instance == null || !instance.getJobName().equals(MigrationJobConfiguration.JOB_NAME)) {
+			throw new MigratorException(ExitCodes.INVALID, "--restart " + instanceId + ": no such job instance");
+		}
+		JobExecution last = this.jobRepository.getLastJobExecution(instance);
+		if (last == null) {
+			throw new MigratorException(ExitCodes.INVALID, "--restart " + instanceId + ": the job instance has no execution");
+		}
+		return run(TableJobParameters.of(last.getJobParameters()), last.getJobParameters());
+	}
+
+	private void recoverAbandoned(TableJobParameters table, JobParameters parameters) {
+		JobExecution last = this.jobRepository.getLastJobExecution(MigrationJobConfiguration.JOB_NAME, parameters);
+		if (last != null && last.isRunning()) {
+			logger.warn("Table {}: job execution {} was left {} by a run that is gone; marking it FAILED and restarting",
+					table.qualifiedTable(), last.getId(), last.getStatus());
+			this.jobOperator.recover(last);
+		}
+	}
+
+	private TableOutcome outcome(TableJobParameters table, JobExecution execution) {
+		var context = execution.getExecutionContext();
+		String summary = context.getString(ReportWriter.SUMMARY, table.qualifiedTable());
+		String reportFile = context.getString(ReportWriter.REPORT_FILE, null);
+		var report = this.reports.take(execution.getId());
+		String ids = "job instance %d, execution %d".formatted(execution.getJobInstanceId(), execution.getId());
+		if (execution.getStatus() == BatchStatus.COMPLETED) {
+			boolean already = execution.getExitStatus().getExitCode().equals(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode());
+			logger.info("{} ({}; report {})", summary, ids, reportFile);
+			return new TableOutcome(table.database(), table.table(), already ? "ALREADY_MIGRATED" : "COMPLETED",
+					ExitCodes.OK, summary, report, reportFile);
+		}
+		int code = MigratorFailures.exitCode(execution.getAllFailureExceptions());
+		String reason = MigratorFailures.describe(execution.getAllFailureExceptions());
+		logger.error("{}: {} ({}; report {}; exit code {}; rerun the same command or --restart {} to resume)", summary,
+				reason, ids, reportFile, code, execution.getJobInstanceId());
+		return new TableOutcome(table.database(), table.table(), execution.getStatus().name(), code, reason, report,
+				reportFile);
+	}
+
+}
