@@ -30,6 +30,7 @@ import io.github.chmigrator.job.MigratorFailures;
 import io.github.chmigrator.lock.TableLocks;
 import io.github.chmigrator.report.ReportWriter;
 import io.github.chmigrator.run.DatabaseRunner;
+import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunReports;
 import io.github.chmigrator.run.TableRunner;
@@ -95,10 +96,10 @@ public class ClickhouseMigratorApplication {
 
 	@Bean
 	MigrationCommand migrationCommand(TableRunner tableRunner, ClickHouseCatalog catalog, ReportWriter reportWriter,
-			ObjectProvider<RunListener> listeners, ClickHouseSettings clickhouse, MigrationSettings migration,
-			S3Settings s3) {
+			JobRepository jobRepository, ObjectProvider<RunListener> listeners, ClickHouseSettings clickhouse,
+			MigrationSettings migration, S3Settings s3) {
 		return new MigrationCommand(tableRunner, new DatabaseRunner(catalog, tableRunner), new RunReports(reportWriter),
-				listeners.orderedStream().toList(), clickhouse, migration, s3);
+				new JobHistory(jobRepository), listeners.orderedStream().toList(), clickhouse, migration, s3);
 	}
 
 	@Bean

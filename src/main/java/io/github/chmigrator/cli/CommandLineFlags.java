@@ -46,7 +46,9 @@ public final class CommandLineFlags {
 			new Flag("--strategy", "migration.strategy", Kind.CHOICE, List.of("auto", "attach", "insert")),
 			new Flag("--keep-source", "migration.keep-source", Kind.SWITCH, List.of()),
 			new Flag("--verify", "migration.verify", Kind.CHOICE, List.of("count", "checksum")),
-			new Flag("--restart", "migration.restart", Kind.ID, List.of()));
+			new Flag("--restart", "migration.restart", Kind.ID, List.of()),
+			new Flag("--list", "migration.list", Kind.SWITCH, List.of()),
+			new Flag("--progress-file", "migration.progress-file", Kind.TEXT, List.of()));
 
 	private CommandLineFlags() {
 	}
@@ -116,8 +118,11 @@ public final class CommandLineFlags {
 					"a number of seconds, 0 or more");
 			case COUNT -> require(flag, value, (v) -> isInteger(v) && Integer.parseInt(v) >= 1, "a whole number, 1 or more");
 			case ID -> require(flag, value, (v) -> v.matches("\\d{1,18}"), "a JobInstance id");
-			case CHOICE -> require(flag, value.toLowerCase(), flag.choices()::contains,
-					"one of " + String.join(", ", flag.choices()));
+			case CHOICE -> {
+				String choice = require(flag, value.toLowerCase(), flag.choices()::contains,
+						"one of " + String.join(", ", flag.choices()));
+				yield flag.name().equals("--log-level") ? MigratorEnvironment.normalizeLevel(choice) : choice;
+			}
 			case SWITCH -> throw new IllegalStateException("switches take no value");
 		};
 	}
@@ -147,6 +152,7 @@ public final class CommandLineFlags {
 				usage: clickhouse-migrator --mode single --db DB --table TABLE [options]
 				       clickhouse-migrator --mode full --db DB [options]
 				       clickhouse-migrator --restart JOB_INSTANCE_ID
+				       clickhouse-migrator --list
 
 				  --mode single|full       one table, or every eligible table of --db (default single)
 				  --db NAME                the database
@@ -167,6 +173,8 @@ public final class CommandLineFlags {
 				  --log-level LEVEL        log level (LOG_LEVEL, default info)
 				  --report-path DIR        report directory (REPORT_PATH, default ./reports)
 				  --restart ID             restart the failed JobInstance ID
+				  --list                   list recent job instances and executions (read-only)
+				  --progress-file FILE     the original script's progress file (default <report-path>/migration_progress.json)
 				  --name.of.property=VALUE any Spring property, e.g. --clickhouse.properties.compress=false
 
 				exit codes: 0 migrated (or already migrated), 1 failed (rerun to resume), 2 invalid input,

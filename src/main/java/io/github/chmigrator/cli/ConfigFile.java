@@ -38,7 +38,8 @@ public final class ConfigFile {
 					new FileSystemResource(file))) {
 				EnumerablePropertySource<?> enumerable = (EnumerablePropertySource<?>) source;
 				for (String name : enumerable.getPropertyNames()) {
-					properties.put(translate(name), String.valueOf(enumerable.getProperty(name)));
+					String value = String.valueOf(enumerable.getProperty(name));
+					properties.put(translate(name), name.equals("logging.level") ? MigratorEnvironment.normalizeLevel(value) : value);
 				}
 			}
 			return properties;

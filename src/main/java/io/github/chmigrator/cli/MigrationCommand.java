@@ -18,6 +18,7 @@ import io.github.chmigrator.config.S3Settings;
 import io.github.chmigrator.job.TableJobParameters;
 import io.github.chmigrator.report.Sizes;
 import io.github.chmigrator.run.DatabaseRunner;
+import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunReports;
 import io.github.chmigrator.run.RunSummary;
@@ -39,6 +40,8 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 
 	private final RunReports runReports;
 
+	private final JobHistory history;
+
 	private final List<RunListener> listeners;
 
 	private final ClickHouseSettings clickhouse;
@@ -49,11 +52,12 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 
 	private int exitCode = ExitCodes.OK;
 
-	public MigrationCommand(TableRunner tables, DatabaseRunner databases, RunReports runReports,
+	public MigrationCommand(TableRunner tables, DatabaseRunner databases, RunReports runReports, JobHistory history,
 			List<RunListener> listeners, ClickHouseSettings clickhouse, MigrationSettings migration, S3Settings s3) {
 		this.tables = tables;
 		this.databases = databases;
 		this.runReports = runReports;
+		this.history = history;
 		this.listeners = listeners;
 		this.clickhouse = clickhouse;
 		this.migration = migration;
@@ -64,6 +68,10 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 	public void run(ApplicationArguments args) {
 		try {
 			this.migration.validate();
+			if (this.migration.list()) {
+				this.history.print(System.out);
+				return;
+			}
 			RunSummary run = execute();
 			this.listeners.forEach((listener) -> listener.afterRun(run));
 			this.exitCode = run.exitCode();

@@ -57,10 +57,16 @@ public final class MigratorEnvironment {
 		VARIABLES.forEach((variable, property) -> {
 			String value = variables.get(variable);
 			if (value != null && !value.isEmpty()) {
-				properties.put(property, value);
+				properties.put(property, variable.equals("LOG_LEVEL") ? normalizeLevel(value) : value);
 			}
 		});
 		return properties;
+	}
+
+	/** The design's levels as logback knows them: {@code warning} is {@code warn}. */
+	static String normalizeLevel(String level) {
+		String lower = level.strip().toLowerCase();
+		return lower.equals("warning") ? "warn" : lower;
 	}
 
 }

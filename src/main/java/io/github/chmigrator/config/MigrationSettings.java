@@ -19,23 +19,26 @@ import io.github.chmigrator.MigratorException;
  * @param verify {@code count} (rows per partition) or {@code checksum} (plus a hash of every stored column)
  * @param parallelism partitions copied at once
  * @param restart a JobInstance id to restart instead of starting a new run
+ * @param list list recent job instances and executions instead of migrating
+ * @param progressFile the original script's progress file (default {@code <report.path>/migration_progress.json})
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
 		@DefaultValue("1.0") double insertInterval, @DefaultValue("false") boolean resume,
 		@DefaultValue("auto") String strategy, @DefaultValue("false") boolean keepSource,
-		@DefaultValue("count") String verify, @DefaultValue("1") int parallelism, Long restart) {
+		@DefaultValue("count") String verify, @DefaultValue("1") int parallelism, Long restart,
+		@DefaultValue("false") boolean list, String progressFile) {
 
 	/** Rejects values no run can start with, naming the flag. */
 	public void validate() {
-		if (this.restart != null) {
+		require(parallelism >= 1, "--parallelism must be 1 or more (got " + parallelism + ")");
+		require(insertInterval >= 0, "--insert-interval must be 0 or more seconds (got " + insertInterval + ")");
+		if (this.restart != null || this.list) {
 			return;
 		}
 		require(mode.equals("single") || mode.equals("full"), "--mode must be 'single' or 'full' (got '" + mode + "')");
 		require(db != null && !db.isBlank(), "--db is required");
 		require(!mode.equals("single") || (table != null && !table.isBlank()), "--mode single needs --table");
-		require(insertInterval >= 0, "--insert-interval must be 0 or more seconds (got " + insertInterval + ")");
-		require(parallelism >= 1, "--parallelism must be 1 or more (got " + parallelism + ")");
 		require(strategy.equals("auto") || strategy.equals("attach") || strategy.equals("insert"),
 				"--strategy must be 'auto', 'attach' or 'insert' (got '" + strategy + "')");
 		require(verify.equals("count") || verify.equals("checksum"),

@@ -73,6 +73,10 @@ public class CopyPartitionTasklet implements Tasklet {
 		TableJobParameters job = TableJobParameters.of(stepExecution.getJobParameters());
 		ExecutionContext context = stepExecution.getExecutionContext();
 		String state = context.getString(PartitionPlanner.STATE, "");
+		if (state.isEmpty() && context.containsKey(PartitionPlanner.IMPORTED)) {
+			verifyImported(job, context);
+			return RepeatStatus.CONTINUABLE;
+		}
 		if (state.isEmpty()) {
 			copy(job, context, stepExecution.getJobParameters().getString(TableJobParameters.STRATEGY, "auto"),
 					"checksum".equals(stepExecution.getJobParameters().getString(TableJobParameters.VERIFY)));
@@ -122,6 +126,26 @@ public class CopyPartitionTasklet implements Tasklet {
 		finally {
 			this.merges.release(job.database(), job.table());
 		}
+	}
+
+	/**
+	 * A partition only the progress file knows: an earlier run copied it and dropped it from the
+	 * source. Its recorded rows must be in the work table; parts the source holds for it now were
+	 * inserted since and are moved by the swap. Never cleared, never copied again.
+	 */
+	private void verifyImported(TableJobParameters job, ExecutionContext context) {
+		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
+		long recorded = context.getLong(PartitionPlanner.PLANNED_ROWS);
+		long inTarget = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
+		if (inTarget != recorded) {
+			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable()
+					+ ": the progress file records " + recorded + " rows copied to " + job.workTable() + ", which holds "
+					+ inTarget + "; the source no longer has the partition. Check by hand before rerunning");
+		}
+		context.putLong(PartitionPlanner.COPIED_ROWS, recorded);
+		context.putString(PartitionPlanner.COPIED_BLOCKS, "");
+		context.putString(PartitionPlanner.STRATEGY, "imported");
+		context.putString(PartitionPlanner.STATE, DONE);
 	}
 
 	private CopyStrategy copyOnce(TableJobParameters job, String requested, CopyStrategy strategy, CopyRequest request) {

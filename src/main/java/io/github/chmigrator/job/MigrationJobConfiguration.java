@@ -20,6 +20,8 @@ import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.copy.CopyPartitionTasklet;
+import io.github.chmigrator.legacy.ProgressFileExporter;
+import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.plan.PartitionPlanner;
 import io.github.chmigrator.plan.Plan;
 import io.github.chmigrator.plan.PlanOrderSplitter;
@@ -44,8 +46,10 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Job migrateTable(JobRepository jobRepository, Step checkPolicy, Step cloneSchema, Step planPartitions,
-			Step copyPartitions, Step validateTable, Step swapTables, ReportWriter reportWriter) {
-		return new JobBuilder(JOB_NAME, jobRepository).listener(reportWriter)
+			Step copyPartitions, Step validateTable, Step swapTables, ReportWriter reportWriter,
+			ProgressFileExporter progressFile) {
+		return new JobBuilder(JOB_NAME, jobRepository).listener(progressFile)
+			.listener(reportWriter)
 			.start(checkPolicy)
 			.on(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode())
 			.end()
@@ -83,9 +87,9 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Step planPartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			ClickHouseCatalog catalog, StepOutcomeListener listener) {
+			ClickHouseCatalog catalog, ProgressImport progressImport, StepOutcomeListener listener) {
 		return new StepBuilder("planPartitions", jobRepository)
-			.tasklet(new PlanPartitionsTasklet(catalog), transactionManager)
+			.tasklet(new PlanPartitionsTasklet(catalog, progressImport), transactionManager)
 			.listener(listener)
 			.build();
 	}
@@ -104,10 +108,11 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Step copyPartition(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			CopyPartitionTasklet copyPartitionTasklet, StepOutcomeListener listener) {
+			CopyPartitionTasklet copyPartitionTasklet, StepOutcomeListener listener, ProgressFileExporter progressFile) {
 		return new StepBuilder(PartitionPlanner.WORKER_STEP, jobRepository)
 			.tasklet(copyPartitionTasklet, transactionManager)
 			.listener(listener)
+			.listener(progressFile)
 			.build();
 	}
 
@@ -115,9 +120,9 @@ public class MigrationJobConfiguration {
 	@StepScope
 	public PartitionPlanner partitionPlanner(@Value("#{stepExecution}") StepExecution stepExecution,
 			ProgressTracker progress) {
-		var plan = Plan.fromContext(stepExecution.getJobExecution().getExecutionContext().get(PartitionPlanner.PLAN));
+		var plan = Plan.entries(stepExecution.getJobExecution().getExecutionContext().get(PartitionPlanner.PLAN));
 		String table = TableJobParameters.of(stepExecution.getJobParameters()).qualifiedTable();
-		progress.begin(table, plan);
+		progress.begin(table, plan.stream().map(Plan.Entry::partition).toList());
 		return new PartitionPlanner(table, plan);
 	}
 

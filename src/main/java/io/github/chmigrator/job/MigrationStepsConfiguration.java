@@ -1,5 +1,7 @@
 package io.github.chmigrator.job;
 
+import java.nio.file.Path;
+
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.dao.JacksonExecutionContextStringSerializer;
 import org.springframework.beans.factory.annotation.Value;
@@ -15,6 +17,8 @@ import io.github.chmigrator.copy.CopyPartitionTasklet;
 import io.github.chmigrator.copy.CopyStrategies;
 import io.github.chmigrator.copy.InsertSelectStrategy;
 import io.github.chmigrator.copy.MergeControl;
+import io.github.chmigrator.legacy.ProgressFileExporter;
+import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.policy.CheckPolicyTasklet;
 import io.github.chmigrator.report.ProgressTracker;
 import io.github.chmigrator.report.ReportWriter;
@@ -24,6 +28,9 @@ import io.github.chmigrator.swap.SwapTablesTasklet;
 /** The tasklets of the migration job and what they share. */
 @Configuration(proxyBeanMethods = false)
 public class MigrationStepsConfiguration {
+
+	/** The progress file's name in the report directory when {@code migration.progress-file} is not set. */
+	public static final String PROGRESS_FILE = "migration_progress.json";
 
 	/** Execution contexts are stored as JSON, so an operator can read them in the BATCH_* tables. */
 	@Bean
@@ -62,14 +69,27 @@ public class MigrationStepsConfiguration {
 		return new ReportWriter(settings.path(), jobRepository);
 	}
 
+	/** The original script's progress file (design §12.3), by default next to the reports. */
+	@Bean
+	public ProgressFileExporter progressFileExporter(@Value("${migration.progress-file:}") String file,
+			ReportSettings reports) {
+		return new ProgressFileExporter(file.isBlank() ? reports.path().resolve(PROGRESS_FILE) : Path.of(file));
+	}
+
+	@Bean
+	public ProgressImport progressImport(ProgressFileExporter exporter) {
+		return new ProgressImport(exporter.file());
+	}
+
 	@Bean
 	public CheckPolicyTasklet checkPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations) {
 		return new CheckPolicyTasklet(catalog, operations);
 	}
 
 	@Bean
-	public CloneSchemaTasklet cloneSchemaTasklet(TableOperations operations, ClickHouseCatalog catalog) {
-		return new CloneSchemaTasklet(operations, catalog);
+	public CloneSchemaTasklet cloneSchemaTasklet(TableOperations operations, ClickHouseCatalog catalog,
+			ProgressImport progressImport) {
+		return new CloneSchemaTasklet(operations, catalog, progressImport);
 	}
 
 	@Bean

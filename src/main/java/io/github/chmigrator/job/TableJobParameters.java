@@ -43,6 +43,8 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 
 	public static final String PARALLELISM = "parallelism";
 
+	public static final String RESUME = "resume";
+
 	public static TableJobParameters of(JobParameters parameters) {
 		return new TableJobParameters(parameters.getString(CLICKHOUSE), parameters.getString(DATABASE),
 				parameters.getString(TABLE), parameters.getString(TARGET_POLICY));
@@ -58,6 +60,7 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 			.addString(VERIFY, settings.verify(), false)
 			.addDouble(INSERT_INTERVAL, settings.insertInterval(), false)
 			.addLong(PARALLELISM, (long) settings.parallelism(), false)
+			.addString(RESUME, Boolean.toString(settings.resume()), false)
 			.toJobParameters();
 	}
 

@@ -27,6 +27,9 @@ import io.github.chmigrator.clickhouse.PartitionInfo;
  * <li>{@link #PARTITION}: the printable partition value, for logs and reports</li>
  * <li>{@link #PLANNED_ROWS}, {@link #PLANNED_BYTES}: the partition's rows and bytes when planned</li>
  * <li>{@link #INDEX}, {@link #COUNT}: its position {@code [i/n]} in the plan</li>
+ * <li>{@link #IMPORTED}: {@code true} for a partition only the progress file knows (copied by an
+ * earlier run, gone from the source): verified in the target, not copied; {@link #NOTE}: why a
+ * partition is handled specially, for the report</li>
  * <li>{@link #STATE}: {@code COPIED} once the copy is verified in the target (recorded before any
  * source part is dropped), {@code DONE} once the source parts are dropped (or kept)</li>
  * <li>{@link #COPIED_PARTS}, {@link #COPIED_BLOCKS}: the source parts copied (comma-separated
@@ -50,6 +53,10 @@ public class PartitionPlanner implements Partitioner {
 	public static final String INDEX = "index";
 
 	public static final String COUNT = "count";
+
+	public static final String IMPORTED = "imported";
+
+	public static final String NOTE = "note";
 
 	public static final String STATE = "state";
 
@@ -79,9 +86,9 @@ public class PartitionPlanner implements Partitioner {
 
 	private final String table;
 
-	private final List<PartitionInfo> plan;
+	private final List<Plan.Entry> plan;
 
-	public PartitionPlanner(String table, List<PartitionInfo> plan) {
+	public PartitionPlanner(String table, List<Plan.Entry> plan) {
 		this.table = table;
 		this.plan = plan;
 	}
@@ -91,8 +98,14 @@ public class PartitionPlanner implements Partitioner {
 		long started = System.nanoTime();
 		Map<String, ExecutionContext> contexts = new LinkedHashMap<>();
 		for (int i = 0; i < this.plan.size(); i++) {
-			PartitionInfo partition = this.plan.get(i);
+			PartitionInfo partition = this.plan.get(i).partition();
 			ExecutionContext context = new ExecutionContext();
+			if (this.plan.get(i).imported()) {
+				context.putString(IMPORTED, "true");
+			}
+			if (!this.plan.get(i).note().isEmpty()) {
+				context.putString(NOTE, this.plan.get(i).note());
+			}
 			context.putString(PARTITION_ID, partition.partitionId());
 			context.putString(PARTITION, partition.partition());
 			context.putLong(PLANNED_ROWS, partition.rows());

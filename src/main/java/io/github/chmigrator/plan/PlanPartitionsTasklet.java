@@ -1,6 +1,10 @@
 package io.github.chmigrator.plan;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +16,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.PartitionInfo;
 import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.legacy.ProgressFile.PartitionProgress;
+import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.report.Sizes;
 
 /**
@@ -26,8 +32,36 @@ public class PlanPartitionsTasklet implements Tasklet {
 
 	private final ClickHouseCatalog catalog;
 
-	public PlanPartitionsTasklet(ClickHouseCatalog catalog) {
+	private final ProgressImport progress;
+
+	public PlanPartitionsTasklet(ClickHouseCatalog catalog, ProgressImport progress) {
 		this.catalog = catalog;
+		this.progress = progress;
+	}
+
+	/**
+	 * Adds what the progress file records as done: a partition still in the source is copied again
+	 * (the note says why); one that is gone from the source is planned as imported, to be verified
+	 * in the target instead of copied.
+	 */
+	static List<Plan.Entry> withProgressFile(TableJobParameters job, List<PartitionInfo> partitions,
+			Map<String, PartitionProgress> done) {
+		List<Plan.Entry> plan = new ArrayList<>();
+		Set<String> inSource = new HashSet<>();
+		for (PartitionInfo partition : partitions) {
+			inSource.add(partition.partitionId());
+			plan.add(new Plan.Entry(partition, false, done.containsKey(partition.partitionId())
+					? "the progress file records it done, but the source still holds it: copied again" : ""));
+		}
+		done.forEach((id, recorded) -> {
+			if (!inSource.contains(id)) {
+				logger.info("Table {} partition {}: done according to the progress file ({} rows); to be verified in the target",
+						job.qualifiedTable(), id, Sizes.count(recorded.rows()));
+				plan.add(new Plan.Entry(new PartitionInfo(id, id, recorded.rows(), 0, 0, List.of()), true,
+						"imported from the progress file"));
+			}
+		});
+		return plan;
 	}
 
 	@Override
@@ -46,7 +80,10 @@ public class PlanPartitionsTasklet implements Tasklet {
 		}
 		logger.info("Table {}: {} partitions, {} rows, {} to migrate", job.qualifiedTable(), partitions.size(),
 				Sizes.count(rows), Sizes.bytes(bytes));
-		contribution.getStepExecution().getJobExecution().getExecutionContext().put(PartitionPlanner.PLAN, Plan.toContext(partitions));
+		boolean resume = Boolean.parseBoolean(contribution.getStepExecution().getJobParameters().getString(TableJobParameters.RESUME));
+		List<Plan.Entry> plan = withProgressFile(job, partitions,
+				resume ? this.progress.donePartitions(job.qualifiedTable()) : Map.of());
+		contribution.getStepExecution().getJobExecution().getExecutionContext().put(PartitionPlanner.PLAN, Plan.toContext(plan));
 		return RepeatStatus.FINISHED;
 	}
 

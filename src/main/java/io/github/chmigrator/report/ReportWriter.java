@@ -117,7 +117,8 @@ public class ReportWriter implements JobExecutionListener {
 						partition.planned().partition(), done ? partition.copiedRows() : partition.planned().rows(),
 						partition.planned().bytes(), context.getDouble(PartitionPlanner.SECONDS, 0.0), strategy,
 						context.getInt(PartitionPlanner.ATTEMPTS, 0),
-						(partition.status() != null) ? partition.status().name() : "PENDING"));
+						(partition.status() != null) ? partition.status().name() : "PENDING",
+						context.getString(PartitionPlanner.NOTE, "")));
 			}
 		}
 		LocalDateTime start = execution.getStartTime();

@@ -13,6 +13,8 @@ import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.legacy.ProgressFile.TableProgress;
+import io.github.chmigrator.legacy.ProgressImport;
 
 /**
  * The {@code cloneSchema} step: creates the work table ({@link TableJobParameters#workTable()})
@@ -29,9 +31,12 @@ public class CloneSchemaTasklet implements Tasklet {
 
 	private final ClickHouseCatalog catalog;
 
-	public CloneSchemaTasklet(TableOperations operations, ClickHouseCatalog catalog) {
+	private final ProgressImport progress;
+
+	public CloneSchemaTasklet(TableOperations operations, ClickHouseCatalog catalog, ProgressImport progress) {
 		this.operations = operations;
 		this.catalog = catalog;
+		this.progress = progress;
 	}
 
 	@Override
@@ -39,6 +44,9 @@ public class CloneSchemaTasklet implements Tasklet {
 		TableJobParameters job = TableJobParameters.of(contribution.getStepExecution().getJobParameters());
 		String source = this.operations.showCreateTable(job.database(), job.table());
 		String expected = DdlRewriter.normalize(source);
+		if (Boolean.parseBoolean(contribution.getStepExecution().getJobParameters().getString(TableJobParameters.RESUME))) {
+			adoptTargetOfProgressFile(job, expected);
+		}
 		if (this.catalog.table(job.database(), job.workTable()).isPresent()) {
 			requireSameDefinition(job, expected, "exists already and is not a copy of " + job.qualifiedTable()
 					+ "; rename or drop it, then rerun");
@@ -54,11 +62,32 @@ public class CloneSchemaTasklet implements Tasklet {
 		return RepeatStatus.FINISHED;
 	}
 
+	/**
+	 * With {@code --resume}, the target table an unfinished progress file names becomes the work
+	 * table (renamed), so that the partitions it holds are verified there instead of copied again.
+	 */
+	private void adoptTargetOfProgressFile(TableJobParameters job, String expected) {
+		String target = this.progress.unfinished(job.qualifiedTable()).map(TableProgress::targetTable).orElse(null);
+		if (target == null || target.equals(job.workTable()) || this.catalog.table(job.database(), target).isEmpty()
+				|| this.catalog.table(job.database(), job.workTable()).isPresent()) {
+			return;
+		}
+		requireSameDefinition(job, target, expected, "is named by the progress file but is not a copy of "
+				+ job.qualifiedTable() + " on policy '" + job.targetPolicy() + "'");
+		this.operations.renameTable(job.database(), target, job.workTable());
+		logger.info("Table {}: adopted {} from the progress file as work table {}", job.qualifiedTable(), target,
+				job.workTable());
+	}
+
 	private void requireSameDefinition(TableJobParameters job, String expected, String problem) {
-		String work = this.operations.showCreateTable(job.database(), job.workTable());
+		requireSameDefinition(job, job.workTable(), expected, problem);
+	}
+
+	private void requireSameDefinition(TableJobParameters job, String table, String expected, String problem) {
+		String work = this.operations.showCreateTable(job.database(), table);
 		String policy = DdlRewriter.settingsValue(work, "storage_policy");
 		if (!DdlRewriter.normalize(work).equals(expected) || policy == null || !policy.equals(Sql.literal(job.targetPolicy()))) {
-			throw new MigratorException(ExitCodes.FAILED, "table " + job.database() + "." + job.workTable() + " " + problem
+			throw new MigratorException(ExitCodes.FAILED, "table " + job.database() + "." + table + " " + problem
 					+ " (expected: " + expected + "; found: " + DdlRewriter.normalize(work) + ", storage_policy " + policy + ")");
 		}
 	}

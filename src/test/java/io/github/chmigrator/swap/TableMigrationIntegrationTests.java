@@ -109,7 +109,10 @@ class TableMigrationIntegrationTests {
 		}
 		assertThat(db.tables()).filteredOn((name) -> name.startsWith(table)).containsExactly(table);
 		try (Stream<Path> reports = Files.list(this.workDir.resolve("reports"))) {
-			String report = Files.readString(reports.findFirst().orElseThrow());
+			String report = Files.readString(reports
+				.filter((file) -> file.getFileName().toString().startsWith("migration_" + db.name() + "." + table + "_"))
+				.findFirst()
+				.orElseThrow());
 			assertThat(report).contains("\"status\" : \"COMPLETED\"")
 				.contains("\"strategies\" : " + ((rawRows > 0) ? "[ \"" + strategy + "\" ]" : "[ ]"));
 		}

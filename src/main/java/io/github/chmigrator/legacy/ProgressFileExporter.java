@@ -1,0 +1,100 @@
+package io.github.chmigrator.legacy;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.batch.core.listener.StepExecutionListener;
+import org.springframework.batch.core.step.StepExecution;
+
+import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.legacy.ProgressFile.PartitionProgress;
+import io.github.chmigrator.legacy.ProgressFile.TableProgress;
+import io.github.chmigrator.plan.PartitionPlanner;
+import io.github.chmigrator.policy.CheckPolicyTasklet;
+
+/**
+ * Keeps the progress file up to date: the table's entry when its job starts and ends, and each
+ * partition when its worker step is done. Every update rereads and rewrites the whole file
+ * atomically under a file lock, so runs of different tables may share one file and a crash never
+ * leaves it half written.
+ */
+public class ProgressFileExporter implements JobExecutionListener, StepExecutionListener {
+
+	private static final Logger logger = LoggerFactory.getLogger(ProgressFileExporter.class);
+
+	private final Path file;
+
+	public ProgressFileExporter(Path file) {
+		this.file = file;
+	}
+
+	public Path file() {
+		return this.file;
+	}
+
+	@Override
+	public void beforeJob(JobExecution execution) {
+		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
+		update(job.qualifiedTable(), (entry) -> {
+			String now = Instant.now().toString();
+			return (entry != null) ? entry.withStatus("in_progress", now)
+					: new TableProgress("in_progress", job.workTable(), job.targetPolicy(), now, now, null, Map.of());
+		});
+	}
+
+	@Override
+	public ExitStatus afterStep(StepExecution step) {
+		var context = step.getExecutionContext();
+		if (!step.getStepName().startsWith(PartitionPlanner.WORKER_STEP + ":") || step.getStatus() != BatchStatus.COMPLETED
+				|| !context.containsKey(PartitionPlanner.COPIED_ROWS)) {
+			return null;
+		}
+		TableJobParameters job = TableJobParameters.of(step.getJobParameters());
+		String now = Instant.now().toString();
+		update(job.qualifiedTable(), (entry) -> (entry == null) ? null
+				: entry.withPartition(context.getString(PartitionPlanner.PARTITION_ID),
+						new PartitionProgress(context.getLong(PartitionPlanner.COPIED_ROWS), now), now));
+		return null;
+	}
+
+	@Override
+	public void afterJob(JobExecution execution) {
+		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
+		boolean already = execution.getExitStatus().getExitCode().equals(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode());
+		String status = (execution.getStatus() == BatchStatus.COMPLETED) ? "completed" : "failed";
+		update(job.qualifiedTable(), (entry) -> (entry == null || already && entry.completedPartitions().isEmpty()) ? entry
+				: entry.withStatus(status, Instant.now().toString()));
+	}
+
+	private synchronized void update(String table, UnaryOperator<TableProgress> change) {
+		try {
+			Path absolute = this.file.toAbsolutePath();
+			Files.createDirectories(absolute.getParent());
+			try (FileChannel channel = FileChannel.open(absolute.resolveSibling(absolute.getFileName() + ".lock"),
+					StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
+				ProgressFile progress = ProgressFile.read(this.file);
+				TableProgress changed = change.apply(progress.table(table));
+				if (changed != null) {
+					progress.with(table, changed, Instant.now().toString()).write(this.file);
+				}
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Table {}: cannot update the progress file {}: {}", table, this.file, ex.getMessage());
+		}
+	}
+
+}
