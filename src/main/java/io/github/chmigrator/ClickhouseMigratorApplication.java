@@ -90,6 +90,17 @@ public class ClickhouseMigratorApplication {
 				return ExitCodes.INVALID;
 			}
 		}
+		for (Throwable t = failure; t != null; t = t.getCause()) {
+			if (t instanceof java.sql.SQLException) {
+				Throwable root = t;
+				while (root.getCause() != null && root.getCause() != root) {
+					root = root.getCause();
+				}
+				System.err.println("clickhouse-migrator: cannot open the JobRepository (spring.datasource.*): "
+						+ root.getMessage());
+				return ExitCodes.UNAVAILABLE;
+			}
+		}
 		System.err.println("clickhouse-migrator: failed to start: " + failure);
 		return ExitCodes.FAILED;
 	}

@@ -7,6 +7,9 @@ import java.util.Map;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.MigratorException;
+
 /**
  * The configuration sources in the design's order of precedence (§4.1.2, §7): command line, then
  * the design's environment variables (§7.2), then Spring's own sources (system properties,
@@ -36,9 +39,24 @@ public final class MigratorEnvironment {
 		sources.addAfter("migratorCommandLine", new MapPropertySource("migratorEnvironmentVariables", fromVariables(variables)));
 		Object configFile = commandLine.get(ConfigFile.PROPERTY);
 		if (configFile != null) {
-			sources.addLast(new MapPropertySource("migratorConfigFile", ConfigFile.load(Path.of(configFile.toString()))));
+			Map<String, Object> fileProperties = ConfigFile.load(Path.of(configFile.toString()));
+			sources.addLast(new MapPropertySource("migratorConfigFile", fileProperties));
+			requireResolvable(environment, configFile.toString(), fileProperties);
 		}
 		return environment;
+	}
+
+	/** A {@code ${VARIABLE}} in the config file that nothing defines is an error, not a literal value. */
+	private static void requireResolvable(StandardEnvironment environment, String file, Map<String, Object> properties) {
+		properties.forEach((name, value) -> {
+			try {
+				environment.resolveRequiredPlaceholders(String.valueOf(value));
+			}
+			catch (IllegalArgumentException ex) {
+				throw new MigratorException(ExitCodes.INVALID, "--config " + file + ": " + name
+						+ " refers to a variable that is not set (" + ex.getMessage().replaceAll("\\s+in value.*$", "") + ")");
+			}
+		});
 	}
 
 	/** H2 refuses relative paths that do not start with {@code ./}: make {@code migrator.home} absolute. */

@@ -96,8 +96,10 @@ public class CopyPartitionTasklet implements Tasklet {
 	private void copy(TableJobParameters job, ExecutionContext context, String requested, boolean checksum) {
 		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
 		long started = System.nanoTime();
-		this.merges.hold(job.database(), job.table());
+		// merges stay stopped until the copied parts are dropped (dropCopiedParts releases them)
+		this.merges.hold(job.database(), job.table(), partitionId);
 		try {
+			refuseUnsafeRecopy(job, context, partitionId);
 			List<String> columns = this.operations.storedColumns(job.database(), job.table());
 			CopyStrategy strategy = this.strategies.select(requested);
 			for (int attempt = 1;; attempt++) {
@@ -123,8 +125,31 @@ public class CopyPartitionTasklet implements Tasklet {
 				}
 			}
 		}
-		finally {
-			this.merges.release(job.database(), job.table());
+		catch (RuntimeException ex) {
+			this.merges.release(job.database(), job.table(), partitionId);
+			throw ex;
+		}
+	}
+
+	/**
+	 * Before clearing the work table's partition for a first copy: if the table was already swapped,
+	 * or the work partition holds rows while the source has fewer than planned, an earlier attempt
+	 * may have dropped source parts whose record was lost. Clearing would lose those rows: stop.
+	 */
+	private void refuseUnsafeRecopy(TableJobParameters job, ExecutionContext context, String partitionId) {
+		long inTarget = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
+		if (inTarget == 0) {
+			return;
+		}
+		long inSource = this.operations.partitionRows(job.database(), job.table(), partitionId);
+		long planned = context.getLong(PartitionPlanner.PLANNED_ROWS, 0);
+		boolean swapped = this.operations.storagePolicy(job.database(), job.table()).equals(job.targetPolicy());
+		if (swapped || inSource < planned) {
+			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": the work table "
+					+ job.workTable() + " holds " + inTarget + " rows, the source " + inSource + " of " + planned + " planned"
+					+ (swapped ? ", and the table is already on policy '" + job.targetPolicy() + "'" : "")
+					+ "; an earlier attempt may have moved rows without recording it, so nothing is cleared or copied. "
+					+ "Check both tables, then rerun");
 		}
 	}
 
@@ -195,17 +220,18 @@ public class CopyPartitionTasklet implements Tasklet {
 		long recorded = context.getLong(PartitionPlanner.COPIED_ROWS);
 		long inTarget = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
 		if (inTarget != recorded) {
+			this.merges.release(job.database(), job.table(), partitionId);
 			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": the work table "
 					+ job.workTable() + " holds " + inTarget + " rows, " + recorded + " were copied; the source is intact");
 		}
-		if (!keepSource) {
-			this.merges.hold(job.database(), job.table());
-			try {
+		this.merges.hold(job.database(), job.table(), partitionId);
+		try {
+			if (!keepSource) {
 				dropParts(job, context, partitionId);
 			}
-			finally {
-				this.merges.release(job.database(), job.table());
-			}
+		}
+		finally {
+			this.merges.release(job.database(), job.table(), partitionId);
 		}
 		context.putString(PartitionPlanner.STATE, DONE);
 	}

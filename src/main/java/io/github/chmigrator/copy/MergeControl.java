@@ -1,43 +1,45 @@
 package io.github.chmigrator.copy;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 import io.github.chmigrator.clickhouse.TableOperations;
 
 /**
- * Stops background merges on a source table while partitions are copied from it and dropped part
- * by part (a merge would fold a copied part with a newer one, and then neither could be dropped
- * safely), and starts them again when the last worker of this run is done with the table.
+ * Stops background merges on a source table while parts are copied from it and dropped part by
+ * part (a merge would fold a copied part with a newer one, and then neither could be dropped
+ * safely), and starts them again when the last holder of this run lets go. Holders are named
+ * (a partition id, the catch-up), so holding twice is harmless and one holder's release never
+ * restarts merges another still needs.
  */
 public class MergeControl {
 
 	private final TableOperations operations;
 
-	private final Map<String, Integer> holders = new HashMap<>();
+	private final Map<String, Set<String>> holders = new HashMap<>();
 
 	public MergeControl(TableOperations operations) {
 		this.operations = operations;
 	}
 
-	public synchronized void hold(String database, String table) {
-		String key = database + "." + table;
-		int count = this.holders.getOrDefault(key, 0);
-		if (count == 0) {
+	public synchronized void hold(String database, String table, String holder) {
+		Set<String> tableHolders = this.holders.computeIfAbsent(database + "." + table, (key) -> new HashSet<>());
+		if (tableHolders.isEmpty()) {
 			this.operations.stopMerges(database, table);
 		}
-		this.holders.put(key, count + 1);
+		tableHolders.add(holder);
 	}
 
-	public synchronized void release(String database, String table) {
-		String key = database + "." + table;
-		int count = this.holders.getOrDefault(key, 0);
-		if (count <= 1) {
-			this.holders.remove(key);
-			this.operations.startMerges(database, table);
+	public synchronized void release(String database, String table, String holder) {
+		Set<String> tableHolders = this.holders.get(database + "." + table);
+		if (tableHolders == null || !tableHolders.remove(holder)) {
+			return;
 		}
-		else {
-			this.holders.put(key, count - 1);
+		if (tableHolders.isEmpty()) {
+			this.holders.remove(database + "." + table);
+			this.operations.startMerges(database, table);
 		}
 	}
 

@@ -49,6 +49,8 @@ class CatchUp {
 
 	static final String MOVED_ROWS = "catchUpRows";
 
+	private static final String HOLDER = "catch-up";
+
 	private static final Logger logger = LoggerFactory.getLogger(CatchUp.class);
 
 	private final TableOperations operations;
@@ -72,9 +74,28 @@ class CatchUp {
 	boolean step(String database, String source, String target, String staging, Map<String, BlockRanges> copied,
 			boolean keepSource, ExecutionContext context) {
 		String pending = context.getString(PENDING, "");
+		// merges on the source stay stopped from listing the new parts until they are dropped
+		this.merges.hold(database, source, HOLDER);
+		try {
+			return advance(database, source, target, staging, copied, keepSource, context, pending);
+		}
+		catch (RuntimeException ex) {
+			this.merges.release(database, source, HOLDER);
+			throw ex;
+		}
+	}
+
+	private boolean advance(String database, String source, String target, String staging,
+			Map<String, BlockRanges> copied, boolean keepSource, ExecutionContext context, String pending) {
+		if (!pending.isEmpty() && !context.containsKey(STAGED) && !allActive(database, source, Pending.parse(pending))) {
+			// a merge ran before the parts were staged (a crash in between): nothing moved yet, list again
+			context.remove(PENDING);
+			pending = "";
+		}
 		if (pending.isEmpty()) {
 			Map<String, List<PartInfo>> fresh = newParts(database, source, copied, context);
 			if (fresh.isEmpty()) {
+				this.merges.release(database, source, HOLDER);
 				return false;
 			}
 			Map.Entry<String, List<PartInfo>> first = fresh.entrySet().iterator().next();
@@ -102,7 +123,16 @@ class CatchUp {
 			dropStillActive(database, source, move);
 		}
 		done(database, target, move, context);
+		this.merges.release(database, source, HOLDER);
 		return true;
+	}
+
+	private boolean allActive(String database, String source, Pending move) {
+		List<String> active = this.operations.activeParts(database, source, move.partitionId())
+			.stream()
+			.map(PartInfo::name)
+			.toList();
+		return active.containsAll(move.parts());
 	}
 
 	private void stage(String database, String source, String target, String staging, Pending move) {
@@ -140,16 +170,10 @@ class CatchUp {
 	}
 
 	private void dropStillActive(String database, String source, Pending move) {
-		this.merges.hold(database, source);
-		try {
-			for (PartInfo part : this.operations.activeParts(database, source, move.partitionId())) {
-				if (move.parts().contains(part.name())) {
-					this.operations.dropPart(database, source, part.name());
-				}
+		for (PartInfo part : this.operations.activeParts(database, source, move.partitionId())) {
+			if (move.parts().contains(part.name())) {
+				this.operations.dropPart(database, source, part.name());
 			}
-		}
-		finally {
-			this.merges.release(database, source);
 		}
 	}
 

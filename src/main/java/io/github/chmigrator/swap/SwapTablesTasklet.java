@@ -120,22 +120,23 @@ public class SwapTablesTasklet implements Tasklet {
 	}
 
 	private void swap(TableJobParameters job) {
-		if (swapped(job)) {
-			return;
+		if (!swapped(job)) {
+			this.failurePoints.reached("swap.beforeExchange", null);
+			String engine = this.catalog.databaseEngine(job.database()).orElse("");
+			if (engine.equals("Atomic")) {
+				this.operations.exchangeTables(job.database(), job.table(), job.workTable());
+			}
+			else {
+				this.operations.swapByRename(job.database(), job.table(), job.workTable(), job.table() + "__swap");
+			}
+			this.failurePoints.reached("swap.afterExchange", null);
+			logger.info("Table {}: exchanged with {} ({} database)", job.qualifiedTable(), job.workTable(), engine);
 		}
-		this.failurePoints.reached("swap.beforeExchange", null);
-		String engine = this.catalog.databaseEngine(job.database()).orElse("");
-		if (engine.equals("Atomic")) {
-			this.operations.exchangeTables(job.database(), job.table(), job.workTable());
-		}
-		else {
-			this.operations.swapByRename(job.database(), job.table(), job.workTable(), job.table() + "__swap");
-		}
-		this.failurePoints.reached("swap.afterExchange", null);
-		// the new table takes inserts and merges from now on; the old one keeps still for the last moves
+		// also after a crash right after the exchange: merges were stopped on the work table since
+		// cloneSchema and that follows it through the exchange. The new table takes inserts and
+		// merges from now on; the old one keeps still for the last moves.
 		this.operations.startMerges(job.database(), job.table());
 		this.operations.stopMerges(job.database(), job.workTable());
-		logger.info("Table {}: exchanged with {} ({} database)", job.qualifiedTable(), job.workTable(), engine);
 	}
 
 	private static String stagingTable(TableJobParameters job) {

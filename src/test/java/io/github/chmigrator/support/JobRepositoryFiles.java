@@ -3,8 +3,11 @@ package io.github.chmigrator.support;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Reads the embedded H2 JobRepository a test run left in its work directory. */
 public final class JobRepositoryFiles {
@@ -33,6 +36,64 @@ public final class JobRepositoryFiles {
 			}
 		}
 		return text.toString();
+	}
+
+
+	/** The rows of a query on the JobRepository, every column as text ({@code null} stays {@code null}). */
+	public static List<List<String>> rows(Path workDir, String sql, Object... parameters) throws Exception {
+		List<List<String>> result = new ArrayList<>();
+		try (Connection connection = DriverManager.getConnection(url(workDir), "sa", "");
+				PreparedStatement statement = connection.prepareStatement(sql)) {
+			for (int i = 0; i < parameters.length; i++) {
+				statement.setObject(i + 1, parameters[i]);
+			}
+			try (ResultSet rows = statement.executeQuery()) {
+				int columns = rows.getMetaData().getColumnCount();
+				while (rows.next()) {
+					List<String> row = new ArrayList<>();
+					for (int c = 1; c <= columns; c++) {
+						row.add(rows.getString(c));
+					}
+					result.add(row);
+				}
+			}
+		}
+		return result;
+	}
+
+	/** The ids of the job instances, oldest first. */
+	public static List<Long> jobInstanceIds(Path workDir) throws Exception {
+		return rows(workDir, "SELECT JOB_INSTANCE_ID FROM BATCH_JOB_INSTANCE ORDER BY JOB_INSTANCE_ID").stream()
+			.map((row) -> Long.valueOf(row.get(0)))
+			.toList();
+	}
+
+	/** The job executions, oldest first. */
+	public static List<Execution> jobExecutions(Path workDir) throws Exception {
+		return rows(workDir, "SELECT JOB_EXECUTION_ID, STATUS, EXIT_CODE FROM BATCH_JOB_EXECUTION ORDER BY JOB_EXECUTION_ID")
+			.stream()
+			.map((row) -> new Execution(Long.parseLong(row.get(0)), "job", row.get(1), row.get(2)))
+			.toList();
+	}
+
+	/** The step executions of one job execution, in the order they were created. */
+	public static List<Execution> stepExecutions(Path workDir, long jobExecutionId) throws Exception {
+		return rows(workDir, "SELECT STEP_EXECUTION_ID, STEP_NAME, STATUS, EXIT_CODE FROM BATCH_STEP_EXECUTION "
+				+ "WHERE JOB_EXECUTION_ID = ? ORDER BY STEP_EXECUTION_ID", jobExecutionId)
+			.stream()
+			.map((row) -> new Execution(Long.parseLong(row.get(0)), row.get(1), row.get(2), row.get(3)))
+			.toList();
+	}
+
+	/**
+	 * A job or step execution as the JobRepository holds it.
+	 * @param id its id
+	 * @param name the step name ({@code job} for a job execution)
+	 * @param status its BatchStatus
+	 * @param exitCode its ExitStatus code
+	 */
+	public record Execution(long id, String name, String status, String exitCode) {
+
 	}
 
 }

@@ -39,13 +39,40 @@ public final class Migrator {
 
 	/** Runs with the stack's host, port and driver properties, then the given arguments. */
 	public int run(String... args) {
+		return ClickhouseMigratorApplication.run(variables(), arguments(args).toArray(String[]::new));
+	}
+
+	/**
+	 * The whole command line {@link #run} passes: the stack's host, port and driver properties,
+	 * the work directory, then the given arguments (later flags override earlier ones).
+	 */
+	public List<String> arguments(String... args) {
 		List<String> all = new ArrayList<>(List.of("--host", this.stack.host(), "--port", Integer.toString(this.stack.port()),
 				"--user", this.stack.user(), "--migrator.home=" + this.workDir.resolve("data"),
 				"--report-path=" + this.workDir.resolve("reports"), "--clickhouse.retry-delay=100ms",
 				"--insert-interval", "0"));
 		this.stack.driverProperties().forEach((name, value) -> all.add("--clickhouse.properties." + name + "=" + value));
 		all.addAll(List.of(args));
-		return ClickhouseMigratorApplication.run(Map.copyOf(this.variables), all.toArray(String[]::new));
+		return List.copyOf(all);
+	}
+
+	/** The environment variables {@link #run} passes (the password is one of them). */
+	public Map<String, String> variables() {
+		return Map.copyOf(this.variables);
+	}
+
+	/**
+	 * The same command in a separate JVM ({@code java -cp <this classpath> <main class>}), its
+	 * environment this process's plus {@link #variables()}, its output (stdout and stderr) to the
+	 * given file. The caller starts it.
+	 */
+	public ProcessBuilder separateJvm(Path output, String... args) {
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-cp", System.getProperty("java.class.path"), ClickhouseMigratorApplication.class.getName()));
+		command.addAll(arguments(args));
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+		builder.environment().putAll(variables());
+		return builder;
 	}
 
 }

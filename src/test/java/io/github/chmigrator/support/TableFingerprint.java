@@ -52,4 +52,28 @@ public record TableFingerprint(Checksum checksum, String definition) {
 		return db.catalog().table(db.name(), table).orElseThrow().storagePolicy();
 	}
 
+
+	/**
+	 * Count and hash of the distinct rows found across the given tables (those that exist), by
+	 * the stored columns of the first: when a table whose rows are all distinct is split between a
+	 * source and a work table, this equals its {@link #checksum()} exactly when no row was lost
+	 * and none was invented (a row in both counts once).
+	 */
+	public static Checksum distinctRowsOf(TestDatabase db, String... tables) {
+		List<String> existing = db.tables();
+		List<String> present = java.util.Arrays.stream(tables).filter(existing::contains).toList();
+		List<String> columns = new TableOperations(db.client()).storedColumns(db.name(), present.get(0))
+			.stream()
+			.map(Sql::identifier)
+			.toList();
+		String list = String.join(", ", columns);
+		String union = present.stream()
+			.map((table) -> "SELECT " + list + " FROM " + Sql.qualified(db.name(), table))
+			.collect(java.util.stream.Collectors.joining(" UNION ALL "));
+		return db.client()
+			.queryFirst("SELECT count(), toString(sum(cityHash64(" + list + "))) FROM (SELECT DISTINCT " + list + " FROM ("
+					+ union + "))", (row) -> new Checksum(row.getLong(1), row.getString(2)))
+			.orElseThrow();
+	}
+
 }

@@ -56,6 +56,24 @@ public final class TestDatabase implements AutoCloseable {
 				+ " ORDER BY name", (row) -> row.getString(1));
 	}
 
+	/**
+	 * Whether background merges are stopped on a table ({@code SYSTEM STOP MERGES}), which no
+	 * system table shows: {@code OPTIMIZE … FINAL} then refuses with "Cancelled merging parts".
+	 * Merges the table's parts when they run (rows stay the same).
+	 */
+	public boolean mergesStopped(String table) {
+		try {
+			this.client.execute("OPTIMIZE TABLE " + Sql.qualified(this.name, table) + " FINAL SETTINGS optimize_throw_if_noop = 1");
+			return false;
+		}
+		catch (RuntimeException ex) {
+			if (String.valueOf(ex.getMessage()).contains("Cancelled merging parts")) {
+				return true;
+			}
+			throw ex;
+		}
+	}
+
 	@Override
 	public void close() {
 		this.client.execute("DROP DATABASE IF EXISTS " + Sql.identifier(this.name) + " SYNC");

@@ -1,0 +1,234 @@
+package io.github.chmigrator.job;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.clickhouse.Sql;
+import io.github.chmigrator.support.ClickHouseStack;
+import io.github.chmigrator.support.JobRepositoryFiles;
+import io.github.chmigrator.support.JobRepositoryFiles.Execution;
+import io.github.chmigrator.support.Migrator;
+import io.github.chmigrator.support.TableFingerprint;
+import io.github.chmigrator.support.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The migrator killed like {@code kill -9} (in a separate JVM): the JobRepository keeps the
+ * execution {@code STARTED} and the lock file stays, and the next run of the same command in
+ * this JVM takes the stale lock, marks the execution FAILED, and completes the migration exactly.
+ * While a live run holds the lock, a second run exits {@link ExitCodes#LOCKED} and changes nothing.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class KillAndRestartIntegrationTests {
+
+	private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(90);
+
+	private static TestDatabase db;
+
+	@TempDir
+	Path workDir;
+
+	private final List<Process> children = new ArrayList<>();
+
+	@BeforeAll
+	static void createDatabase() {
+		db = new TestDatabase(ClickHouseStack.get(), "it_kill");
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		db.close();
+	}
+
+	@AfterEach
+	void killChildren() throws InterruptedException {
+		for (Process child : this.children) {
+			if (child.isAlive()) {
+				child.destroyForcibly();
+				child.waitFor(20, TimeUnit.SECONDS);
+			}
+		}
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "copy.afterCopy@2", "swap.afterExchange" })
+	void runKilledAtAnyPointIsRecoveredByTheNextRunWhichCompletesExactly(String haltAt, CapturedOutput output)
+			throws Exception {
+		String table = "killed_" + haltAt.replaceAll("[^A-Za-z0-9]", "_");
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+		String[] command = command(table);
+		Path childLog = this.workDir.resolve("child.log");
+
+		Process child = start(childLog, with(command, "--migrator.halt-at=" + haltAt));
+
+		assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
+		assertThat(child.exitValue()).as("exit code of the killed run; its log:%n%s", read(childLog)).isEqualTo(137);
+		assertThat(read(childLog)).contains("Halting the JVM at failure point " + haltAt.replaceFirst("@.*", ""));
+		List<Execution> killed = JobRepositoryFiles.jobExecutions(this.workDir);
+		assertThat(killed).extracting(Execution::status).containsExactly("STARTED");
+		assertKilledRunRecordedWhatItDid(table, haltAt, killed.get(0).id());
+		assertThat(lockFiles()).as("the killed run's lock file").hasSize(1);
+		assertThat(TableFingerprint.distinctRowsOf(db, table, table + "__migrating")).as("no row lost or invented")
+			.isEqualTo(before.checksum());
+
+		int rerun = new Migrator(ClickHouseStack.get(), this.workDir).run(command);
+
+		assertThat(rerun).isEqualTo(ExitCodes.OK);
+		assertThat(output).contains("removing stale lock")
+			.contains("process " + child.pid() + " is no longer running")
+			.containsPattern("job execution \\d+ was left STARTED by a run that is gone; marking it FAILED");
+		List<Execution> executions = JobRepositoryFiles.jobExecutions(this.workDir);
+		assertThat(executions).extracting(Execution::status).containsExactly("FAILED", "COMPLETED");
+		assertThat(lockFiles()).as("lock files after the rerun").isEmpty();
+		assertMigratedExactly(table, before);
+	}
+
+	@Test
+	void secondRunWhileALiveRunHoldsTheLockExitsLockedNamingTheOwnerAndChangesNothing(CapturedOutput output)
+			throws Exception {
+		String table = "locked";
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+		String[] command = command(table);
+		Path childLog = this.workDir.resolve("child.log");
+		// sleeps 30 s after the first partition: the lock is held, and nothing moves meanwhile
+		Process child = start(childLog, with(command, "--insert-interval", "30"));
+		awaitLog(child, childLog, "partition 0 [1/4]");
+		Snapshot held = snapshot(table);
+
+		int second = new Migrator(ClickHouseStack.get(), this.workDir).run(command);
+
+		assertThat(second).isEqualTo(ExitCodes.LOCKED);
+		assertThat(output).contains("table it_kill.locked is locked by pid " + child.pid());
+		assertThat(child.isAlive()).as("the first run is still running").isTrue();
+		assertThat(snapshot(table)).as("ClickHouse, JobRepository and lock after the refused run").isEqualTo(held);
+
+		child.destroyForcibly();
+		assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		int afterKill = new Migrator(ClickHouseStack.get(), this.workDir).run(command);
+
+		assertThat(afterKill).isEqualTo(ExitCodes.OK);
+		assertMigratedExactly(table, before);
+	}
+
+	/**
+	 * What the killed run did in ClickHouse is in the JobRepository: a partition whose rows are
+	 * gone from the source was recorded COMPLETED, and an exchange happened only after every
+	 * worker and the validation were recorded COMPLETED. (A JobRepository that forgets the last
+	 * commits makes the rerun copy again from a source that no longer holds the rows.)
+	 */
+	private void assertKilledRunRecordedWhatItDid(String table, String haltAt, long jobExecutionId) throws Exception {
+		List<Execution> steps = JobRepositoryFiles.stepExecutions(this.workDir, jobExecutionId);
+		List<String> completed = steps.stream().filter((step) -> step.status().equals("COMPLETED")).map(Execution::name).toList();
+		if (haltAt.startsWith("copy.")) {
+			assertThat(db.count(table)).as("rows left in the source: partitions 0 and 1 were dropped").isEqualTo(1000);
+			assertThat(completed).as("steps recorded COMPLETED by the killed run (all: %s)", steps)
+				.contains("copyPartition:p0", "copyPartition:p1");
+		}
+		else {
+			assertThat(TableFingerprint.policy(db, table)).as("the exchange happened").isEqualTo("s3");
+			assertThat(completed).as("steps recorded COMPLETED by the killed run (all: %s)", steps)
+				.contains("copyPartition:p0", "copyPartition:p1", "copyPartition:p2", "copyPartition:p3", "copyPartitions",
+						"validateTable");
+		}
+	}
+
+	private Process start(Path log, String... args) throws IOException {
+		Process child = new Migrator(ClickHouseStack.get(), this.workDir).separateJvm(log, args).start();
+		this.children.add(child);
+		return child;
+	}
+
+	private static void awaitLog(Process child, Path log, String text) throws Exception {
+		Instant deadline = Instant.now().plus(CHILD_TIMEOUT);
+		while (!read(log).contains(text)) {
+			assertThat(child.isAlive()).as("the child runs; its log:%n%s", read(log)).isTrue();
+			assertThat(Instant.now()).as("'%s' in the child's log:%n%s", text, read(log)).isBefore(deadline);
+			Thread.sleep(100);
+		}
+	}
+
+	private static String read(Path log) throws IOException {
+		return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+	}
+
+	private List<Path> lockFiles() throws IOException {
+		Path locks = this.workDir.resolve("data").resolve("locks");
+		if (!Files.isDirectory(locks)) {
+			return List.of();
+		}
+		try (Stream<Path> files = Files.list(locks)) {
+			return files.filter((file) -> file.getFileName().toString().endsWith(".lock")).toList();
+		}
+	}
+
+	/** What a refused run must not change: tables, parts, rows, job records, lock files. */
+	private Snapshot snapshot(String table) throws Exception {
+		List<String> parts = db.client()
+			.query("SELECT table, name, rows, disk_name FROM system.parts WHERE database = " + Sql.literal(db.name())
+					+ " AND active ORDER BY table, name", (row) -> String.join(" ", row.getString(1), row.getString(2),
+							row.getString(3), row.getString(4)));
+		List<String> lockContents = new ArrayList<>();
+		for (Path lock : lockFiles()) {
+			lockContents.add(lock.getFileName() + ": " + Files.readString(lock, StandardCharsets.UTF_8));
+		}
+		return new Snapshot(db.tables(), parts, TableFingerprint.distinctRowsOf(db, table, table + "__migrating").toString(),
+				JobRepositoryFiles.rows(this.workDir, "SELECT JOB_EXECUTION_ID, STATUS, VERSION FROM BATCH_JOB_EXECUTION ORDER BY 1"),
+				JobRepositoryFiles.rows(this.workDir,
+						"SELECT STEP_EXECUTION_ID, STEP_NAME, STATUS, VERSION FROM BATCH_STEP_EXECUTION ORDER BY 1"),
+				lockContents);
+	}
+
+	private record Snapshot(List<String> tables, List<String> parts, String rows, List<List<String>> jobs,
+			List<List<String>> steps, List<String> locks) {
+
+	}
+
+	private static String[] command(String table) {
+		return new String[] { "--mode", "single", "--db", db.name(), "--table", table, "--s3-policy", "s3" };
+	}
+
+	private static String[] with(String[] command, String... more) {
+		return Stream.concat(Stream.of(command), Stream.of(more)).toArray(String[]::new);
+	}
+
+	/** Four partitions of two parts each, 2000 distinct rows. */
+	private static void createTable(String table) {
+		String qualified = Sql.qualified(db.name(), table);
+		db.execute("CREATE TABLE " + qualified + " (p UInt8, id UInt64, s String) ENGINE = MergeTree PARTITION BY p ORDER BY id",
+				"SYSTEM STOP MERGES " + qualified,
+				"INSERT INTO " + qualified + " SELECT number % 4, number, toString(number) FROM numbers(1000)",
+				"INSERT INTO " + qualified + " SELECT number % 4, number, toString(number) FROM numbers(1000, 1000)");
+	}
+
+	private static void assertMigratedExactly(String table, TableFingerprint before) {
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo("s3");
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+		assertThat(db.tables()).filteredOn((name) -> name.startsWith(table)).containsExactly(table);
+		assertThat(db.mergesStopped(table)).as("merges stopped on the migrated table " + table).isFalse();
+	}
+
+}
