@@ -73,24 +73,32 @@ public class CopyPartitionTasklet implements Tasklet {
 		TableJobParameters job = TableJobParameters.of(stepExecution.getJobParameters());
 		ExecutionContext context = stepExecution.getExecutionContext();
 		String state = context.getString(PartitionPlanner.STATE, "");
+		var parameters = stepExecution.getJobParameters();
+		// each phase is safe to repeat, so a network error repeats it (design §11.2) before the step fails
 		if (state.isEmpty() && context.containsKey(PartitionPlanner.IMPORTED)) {
-			verifyImported(job, context);
+			retrying(() -> verifyImported(job, context));
 			return RepeatStatus.CONTINUABLE;
 		}
 		if (state.isEmpty()) {
-			copy(job, context, stepExecution.getJobParameters().getString(TableJobParameters.STRATEGY, "auto"),
-					"checksum".equals(stepExecution.getJobParameters().getString(TableJobParameters.VERIFY)));
+			retrying(() -> copy(job, context, parameters.getString(TableJobParameters.STRATEGY, "auto"),
+					"checksum".equals(parameters.getString(TableJobParameters.VERIFY))));
 			return RepeatStatus.CONTINUABLE;
 		}
 		if (state.equals(COPIED)) {
-			boolean keepSource = Boolean.parseBoolean(stepExecution.getJobParameters().getString(TableJobParameters.KEEP_SOURCE));
-			dropCopiedParts(job, context, keepSource);
+			retrying(() -> dropCopiedParts(job, context, Boolean.parseBoolean(parameters.getString(TableJobParameters.KEEP_SOURCE))));
 			return RepeatStatus.CONTINUABLE;
 		}
 		this.progress.partitionDone(job.qualifiedTable(), context);
 		double interval = stepExecution.getJobParameters().getDouble(TableJobParameters.INSERT_INTERVAL, 1.0);
 		Thread.sleep(Math.round(interval * 1000));
 		return RepeatStatus.FINISHED;
+	}
+
+	private void retrying(Runnable phase) {
+		this.operations.client().withRetry(() -> {
+			phase.run();
+			return null;
+		});
 	}
 
 	private void copy(TableJobParameters job, ExecutionContext context, String requested, boolean checksum) {

@@ -81,21 +81,24 @@ public class SwapTablesTasklet implements Tasklet {
 		boolean keepSource = Boolean.parseBoolean(step.getJobParameters().getString(TableJobParameters.KEEP_SOURCE));
 		ExecutionContext context = step.getExecutionContext();
 		Map<String, BlockRanges> copied = copiedBlocks(step);
+		// every call below is safe to repeat, so a network error repeats it (design §11.2)
+		var client = this.operations.client();
 		if (context.getString(PHASE, "").isEmpty()) {
-			if (!swapped(job) && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
-					&& this.catchUp.step(job.database(), job.table(), job.workTable(), stagingTable(job), copied, keepSource,
-							context)) {
+			if (!client.withRetry(() -> swapped(job)) && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
+					&& client.withRetry(() -> this.catchUp.step(job.database(), job.table(), job.workTable(),
+							stagingTable(job), copied, keepSource, context))) {
 				context.putInt(MOVES_BEFORE_SWAP, context.getInt(MOVES_BEFORE_SWAP, 0) + 1);
 				return RepeatStatus.CONTINUABLE;
 			}
-			swap(job);
+			client.withRetry(() -> swap(job));
 			context.putString(PHASE, SWAPPED);
 			return RepeatStatus.CONTINUABLE;
 		}
-		if (this.catchUp.step(job.database(), job.workTable(), job.table(), stagingTable(job), copied, keepSource, context)) {
+		if (client.withRetry(() -> this.catchUp.step(job.database(), job.workTable(), job.table(), stagingTable(job), copied,
+				keepSource, context))) {
 			return RepeatStatus.CONTINUABLE;
 		}
-		retireOldTable(job, keepSource);
+		client.withRetry(() -> retireOldTable(job, keepSource));
 		context.putString(PHASE, "DONE");
 		logger.info("Table {}: swapped; {} now holds the data on storage policy '{}'{}", job.qualifiedTable(),
 				job.qualifiedTable(), job.targetPolicy(),
@@ -119,7 +122,7 @@ public class SwapTablesTasklet implements Tasklet {
 				&& !work.storagePolicy().equals(job.targetPolicy());
 	}
 
-	private void swap(TableJobParameters job) {
+	private boolean swap(TableJobParameters job) {
 		if (!swapped(job)) {
 			this.failurePoints.reached("swap.beforeExchange", null);
 			String engine = this.catalog.databaseEngine(job.database()).orElse("");
@@ -137,21 +140,22 @@ public class SwapTablesTasklet implements Tasklet {
 		// merges from now on; the old one keeps still for the last moves.
 		this.operations.startMerges(job.database(), job.table());
 		this.operations.stopMerges(job.database(), job.workTable());
+		return true;
 	}
 
 	private static String stagingTable(TableJobParameters job) {
 		return job.table() + TableJobParameters.STAGING_SUFFIX;
 	}
 
-	private void retireOldTable(TableJobParameters job, boolean keepSource) {
+	private boolean retireOldTable(TableJobParameters job, boolean keepSource) {
 		this.operations.dropTable(job.database(), stagingTable(job));
 		if (this.catalog.table(job.database(), job.workTable()).isEmpty()) {
-			return;
+			return true;
 		}
 		if (keepSource) {
 			this.operations.renameTable(job.database(), job.workTable(), job.originTable());
 			this.operations.startMerges(job.database(), job.originTable());
-			return;
+			return true;
 		}
 		long left = this.operations.partitionRowsTotal(job.database(), job.workTable());
 		if (left > 0) {
@@ -159,6 +163,7 @@ public class SwapTablesTasklet implements Tasklet {
 					+ ", still holds " + left + " rows that were not moved; it was not dropped");
 		}
 		this.operations.dropTable(job.database(), job.workTable());
+		return true;
 	}
 
 }
