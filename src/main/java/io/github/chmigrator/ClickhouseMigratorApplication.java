@@ -62,6 +62,7 @@ public class ClickhouseMigratorApplication {
 		ConfigurableEnvironment environment;
 		try {
 			environment = MigratorEnvironment.create(CommandLineFlags.parse(args), variables);
+			MigratorEnvironment.validateBeforeStart(environment);
 		}
 		catch (MigratorException ex) {
 			System.err.println("clickhouse-migrator: " + ex.getMessage());

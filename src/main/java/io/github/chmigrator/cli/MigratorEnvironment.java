@@ -1,14 +1,20 @@
 package io.github.chmigrator.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
 import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.config.MigrationSettings;
 
 /**
  * The configuration sources in the design's order of precedence (§4.1.2, §7): command line, then
@@ -44,6 +50,28 @@ public final class MigratorEnvironment {
 			requireResolvable(environment, configFile.toString(), fileProperties);
 		}
 		return environment;
+	}
+
+	/**
+	 * Rejects impossible settings before anything starts (no JobRepository opened, no connection
+	 * made). Skipped when a Spring {@code application.*} file in the working directory may still
+	 * supply settings; they are validated again once the application has started.
+	 */
+	public static void validateBeforeStart(ConfigurableEnvironment environment) {
+		for (String file : List.of("application.yml", "application.yaml", "application.properties", "config")) {
+			if (Files.exists(Path.of(file))) {
+				return;
+			}
+		}
+		MigrationSettings settings;
+		try {
+			settings = Binder.get(environment).bindOrCreate("migration", MigrationSettings.class);
+		}
+		catch (BindException ex) {
+			throw new MigratorException(ExitCodes.INVALID, "invalid value for " + ((ex.getProperty() != null) ? ex.getProperty().getName() : ex.getName()) + ": "
+					+ ((ex.getCause() != null) ? ex.getCause().getMessage() : ex.getMessage()));
+		}
+		settings.validate();
 	}
 
 	/** A {@code ${VARIABLE}} in the config file that nothing defines is an error, not a literal value. */

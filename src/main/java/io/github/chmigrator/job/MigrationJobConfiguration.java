@@ -52,7 +52,7 @@ public class MigrationJobConfiguration {
 			.listener(reportWriter)
 			.start(checkPolicy)
 			.on(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode())
-			.end()
+			.end(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode())
 			.from(checkPolicy)
 			.on(ExitStatus.COMPLETED.getExitCode())
 			.to(cloneSchema)

@@ -108,8 +108,11 @@ public class TableRunner {
 		}
 		int code = MigratorFailures.exitCode(execution.getAllFailureExceptions());
 		String reason = MigratorFailures.describe(execution.getAllFailureExceptions());
-		logger.error("{}: {} ({}; report {}; exit code {}; rerun the same command or --restart {} to resume)", summary,
-				reason, ids, reportFile, code, execution.getJobInstanceId());
+		String progress = (report != null && report.totals().partitions() > 0) ? summary
+				: execution.getStatus() + " " + table.qualifiedTable();
+		String hint = (code == ExitCodes.FAILED)
+				? "; rerun the same command or --restart " + execution.getJobInstanceId() + " to resume" : "";
+		logger.error("{}: {} ({}; report {}; exit code {}{})", progress, reason, ids, reportFile, code, hint);
 		return new TableOutcome(table.database(), table.table(), execution.getStatus().name(), code, reason, report,
 				reportFile);
 	}
