@@ -634,6 +634,12 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):
+        # a client that closes its keep-alive connection (a JVM exiting) is normal, not an error
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class Context:
     def __init__(self, chdb, user, password, verbose):
