@@ -23,7 +23,8 @@ import io.github.chmigrator.report.Sizes;
  * The one way the migrator talks to ClickHouse: a HikariCP pool of its own (never the
  * JobRepository's DataSource), reads retried on network errors as design §11.2 says, writes run
  * once (the caller decides what is safe to repeat, see {@link #withRetry}), and every failure
- * turned into a message that names the server and never the password.
+ * turned into a message that names the server and never the password. Once the server stayed away
+ * through all retries, the rest of the run fails at once instead of waiting again per partition.
  */
 public class ClickHouseClient implements AutoCloseable {
 
@@ -32,6 +33,9 @@ public class ClickHouseClient implements AutoCloseable {
 	private final ClickHouseSettings settings;
 
 	private final HikariDataSource dataSource;
+
+	/** Set once the server stayed away through all retries: later calls of this run fail at once. */
+	private volatile MigratorException unreachable;
 
 	public ClickHouseClient(ClickHouseSettings settings, int poolSize) {
 		this.settings = settings;
@@ -97,6 +101,11 @@ public class ClickHouseClient implements AutoCloseable {
 	 * number of retries, the configured delay apart.
 	 */
 	public <T> T withRetry(Callable<T> work) {
+		MigratorException gone = this.unreachable;
+		if (gone != null) {
+			// the server already stayed away through all retries in this run: fail fast, the rerun resumes
+			throw new MigratorException(gone.exitCode(), gone.getMessage());
+		}
 		Duration delay = this.settings.retryDelay();
 		for (int attempt = 0;; attempt++) {
 			try {
@@ -107,10 +116,12 @@ public class ClickHouseClient implements AutoCloseable {
 					throw ex;
 				}
 				if (attempt >= this.settings.retries()) {
-					throw new MigratorException(ExitCodes.UNAVAILABLE,
+					MigratorException unavailable = new MigratorException(ExitCodes.UNAVAILABLE,
 							"cannot reach ClickHouse at %s after %d retries %s apart: %s".formatted(endpoint(),
 									this.settings.retries(), Sizes.duration(delay), ClickHouseErrors.summary(ex)),
 							ex);
+					this.unreachable = unavailable;
+					throw unavailable;
 				}
 				logger.warn("ClickHouse at {} did not answer ({}); retry {}/{} in {}", endpoint(),
 						ClickHouseErrors.summary(ex), attempt + 1, this.settings.retries(), Sizes.duration(delay));

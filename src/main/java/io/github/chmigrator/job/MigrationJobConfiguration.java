@@ -1,14 +1,11 @@
 package io.github.chmigrator.job;
 
 import org.springframework.batch.core.ExitStatus;
-import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
-import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
@@ -27,7 +24,6 @@ import io.github.chmigrator.plan.Plan;
 import io.github.chmigrator.plan.PlanOrderSplitter;
 import io.github.chmigrator.plan.PlanPartitionsTasklet;
 import io.github.chmigrator.policy.CheckPolicyTasklet;
-import io.github.chmigrator.report.ProgressTracker;
 import io.github.chmigrator.report.ReportWriter;
 import io.github.chmigrator.schema.CloneSchemaTasklet;
 import io.github.chmigrator.swap.SwapTablesTasklet;
@@ -114,16 +110,6 @@ public class MigrationJobConfiguration {
 			.listener(listener)
 			.listener(progressFile)
 			.build();
-	}
-
-	@Bean
-	@StepScope
-	public PartitionPlanner partitionPlanner(@Value("#{stepExecution}") StepExecution stepExecution,
-			ProgressTracker progress) {
-		var plan = Plan.entries(stepExecution.getJobExecution().getExecutionContext().get(PartitionPlanner.PLAN));
-		String table = TableJobParameters.of(stepExecution.getJobParameters()).qualifiedTable();
-		progress.begin(table, plan.stream().map(Plan.Entry::partition).toList());
-		return new PartitionPlanner(table, plan);
 	}
 
 	@Bean

@@ -2,8 +2,10 @@ package io.github.chmigrator.job;
 
 import java.nio.file.Path;
 
+import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.dao.JacksonExecutionContextStringSerializer;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,6 +21,8 @@ import io.github.chmigrator.copy.InsertSelectStrategy;
 import io.github.chmigrator.copy.MergeControl;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
+import io.github.chmigrator.plan.PartitionPlanner;
+import io.github.chmigrator.plan.Plan;
 import io.github.chmigrator.policy.CheckPolicyTasklet;
 import io.github.chmigrator.report.ProgressTracker;
 import io.github.chmigrator.report.ReportWriter;
@@ -104,6 +108,16 @@ public class MigrationStepsConfiguration {
 	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
 			JobRepository jobRepository, MergeControl merges, FailurePoints failurePoints) {
 		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints);
+	}
+
+	@Bean
+	@StepScope
+	public PartitionPlanner partitionPlanner(@Value("#{stepExecution}") StepExecution stepExecution,
+			ProgressTracker progress) {
+		var plan = Plan.entries(stepExecution.getJobExecution().getExecutionContext().get(PartitionPlanner.PLAN));
+		String table = TableJobParameters.of(stepExecution.getJobParameters()).qualifiedTable();
+		progress.begin(table, plan.stream().map(Plan.Entry::partition).toList());
+		return new PartitionPlanner(table, plan);
 	}
 
 }

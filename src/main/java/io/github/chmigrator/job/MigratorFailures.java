@@ -2,6 +2,8 @@ package io.github.chmigrator.job;
 
 import java.util.Collection;
 
+import org.springframework.batch.core.job.JobExecutionException;
+
 import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.MigratorException;
 
@@ -34,12 +36,22 @@ public final class MigratorFailures {
 			.orElse(ExitCodes.FAILED);
 	}
 
-	/** One line describing the failure. */
+	/**
+	 * One line describing what went wrong: the operator-facing message when there is one, else the
+	 * first failure that is not just a partitioned step's summary of its failed partitions.
+	 */
 	public static String describe(Collection<Throwable> failures) {
-		return failures.stream().findFirst().map((failure) -> {
-			MigratorException known = find(failure);
-			return (known != null) ? known.getMessage() : failure.toString();
-		}).orElse("no failure recorded");
+		return failures.stream()
+			.map(MigratorFailures::find)
+			.filter((known) -> known != null)
+			.findFirst()
+			.map(Throwable::getMessage)
+			.or(() -> failures.stream()
+				.filter((failure) -> !(failure instanceof JobExecutionException && failure.getCause() == null))
+				.findFirst()
+				.map(Throwable::toString))
+			.or(() -> failures.stream().findFirst().map(Throwable::toString))
+			.orElse("no failure recorded");
 	}
 
 }

@@ -3,7 +3,6 @@ package io.github.chmigrator.legacy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,6 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.report.AtomicFiles;
 
 /**
  * The progress file of the original script (design §12.3), format version {@value #VERSION}:
@@ -77,16 +77,7 @@ public record ProgressFile(int version, String updatedAt, Map<String, TableProgr
 
 	/** Writes the file atomically: a temporary file in the same directory, then a rename. */
 	public void write(Path file) throws IOException {
-		Path directory = file.toAbsolutePath().getParent();
-		Files.createDirectories(directory);
-		Path temporary = Files.createTempFile(directory, ".progress", ".tmp");
-		try {
-			Files.writeString(temporary, JSON.writeValueAsString(this));
-			Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-		}
-		finally {
-			Files.deleteIfExists(temporary);
-		}
+		AtomicFiles.write(file, JSON.writeValueAsString(this));
 	}
 
 	public TableProgress table(String qualifiedTable) {

@@ -2,10 +2,7 @@ package io.github.chmigrator.metrics;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
@@ -23,6 +20,7 @@ import io.prometheus.metrics.exporter.pushgateway.Scheme;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.chmigrator.report.AtomicFiles;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunSummary;
 
@@ -124,11 +122,7 @@ public class MigrationMetrics implements RunListener {
 	private void writeTextfile(RunSummary run, PrometheusMeterRegistry registry) {
 		Path file = textfile(run.database());
 		try {
-			Files.createDirectories(this.directory);
-			// not *.prom: the collector must not read the temporary file
-			Path temporary = Files.createTempFile(this.directory, "." + file.getFileName(), ".tmp");
-			Files.writeString(temporary, registry.scrape(), StandardCharsets.UTF_8);
-			Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			AtomicFiles.write(file, registry.scrape());
 			logger.debug("Database {}: metrics written to {}", run.database(), file);
 		}
 		catch (IOException | RuntimeException ex) {

@@ -1,9 +1,7 @@
 package io.github.chmigrator.report;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -84,10 +82,7 @@ public class ReportWriter implements JobExecutionListener {
 
 	/** Writes any report as indented JSON, atomically. */
 	public void write(Path file, Object report) throws IOException {
-		Files.createDirectories(file.getParent());
-		Path temporary = Files.createTempFile(file.getParent(), ".report", ".tmp");
-		Files.writeString(temporary, this.json.writeValueAsString(report));
-		Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		AtomicFiles.write(file, this.json.writeValueAsString(report));
 	}
 
 	/** The report directory. */

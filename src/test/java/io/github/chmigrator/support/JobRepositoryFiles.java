@@ -5,11 +5,15 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads the embedded H2 JobRepository a test run left in its work directory. */
+/**
+ * Reads the JobRepository of a test run: the embedded H2 one it left in its work directory, or
+ * (the {@link Connection} variants) any other, e.g. on PostgreSQL.
+ */
 public final class JobRepositoryFiles {
 
 	private JobRepositoryFiles() {
@@ -19,10 +23,15 @@ public final class JobRepositoryFiles {
 		return "jdbc:h2:file:" + workDir.resolve("data").resolve("jobrepository") + ";AUTO_SERVER=TRUE";
 	}
 
+	/** A connection to the work directory's H2 JobRepository, which the caller closes. */
+	private static Connection connect(Path workDir) throws SQLException {
+		return DriverManager.getConnection(url(workDir), "sa", "");
+	}
+
 	/** Every job parameter and execution context, as text: what a password must never be in. */
 	public static String dump(Path workDir) throws Exception {
 		StringBuilder text = new StringBuilder();
-		try (Connection connection = DriverManager.getConnection(url(workDir), "sa", "");
+		try (Connection connection = connect(workDir);
 				Statement statement = connection.createStatement()) {
 			for (String sql : new String[] { "SELECT PARAMETER_NAME, PARAMETER_VALUE FROM BATCH_JOB_EXECUTION_PARAMS",
 					"SELECT SHORT_CONTEXT, SERIALIZED_CONTEXT FROM BATCH_JOB_EXECUTION_CONTEXT",
@@ -38,12 +47,25 @@ public final class JobRepositoryFiles {
 		return text.toString();
 	}
 
-
 	/** The rows of a query on the JobRepository, every column as text ({@code null} stays {@code null}). */
 	public static List<List<String>> rows(Path workDir, String sql, Object... parameters) throws Exception {
+		try (Connection connection = connect(workDir)) {
+			return rows(connection, sql, parameters);
+		}
+	}
+
+	/**
+	 * The rows of a query on any JDBC connection, every column as text ({@code null} stays
+	 * {@code null}).
+	 * @param connection where to run the query (left open)
+	 * @param sql the query, with a {@code ?} for each parameter
+	 * @param parameters the values of the {@code ?}, in order
+	 * @return the rows in the order the query returns them
+	 * @throws SQLException if the query fails
+	 */
+	public static List<List<String>> rows(Connection connection, String sql, Object... parameters) throws SQLException {
 		List<List<String>> result = new ArrayList<>();
-		try (Connection connection = DriverManager.getConnection(url(workDir), "sa", "");
-				PreparedStatement statement = connection.prepareStatement(sql)) {
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			for (int i = 0; i < parameters.length; i++) {
 				statement.setObject(i + 1, parameters[i]);
 			}
@@ -70,7 +92,19 @@ public final class JobRepositoryFiles {
 
 	/** The job executions, oldest first. */
 	public static List<Execution> jobExecutions(Path workDir) throws Exception {
-		return rows(workDir, "SELECT JOB_EXECUTION_ID, STATUS, EXIT_CODE FROM BATCH_JOB_EXECUTION ORDER BY JOB_EXECUTION_ID")
+		try (Connection connection = connect(workDir)) {
+			return jobExecutions(connection);
+		}
+	}
+
+	/**
+	 * The job executions of a JobRepository on any JDBC connection, oldest first.
+	 * @param connection the JobRepository's database (left open)
+	 * @return one {@link Execution} named {@code job} per job execution
+	 * @throws SQLException if the query fails
+	 */
+	public static List<Execution> jobExecutions(Connection connection) throws SQLException {
+		return rows(connection, "SELECT JOB_EXECUTION_ID, STATUS, EXIT_CODE FROM BATCH_JOB_EXECUTION ORDER BY JOB_EXECUTION_ID")
 			.stream()
 			.map((row) -> new Execution(Long.parseLong(row.get(0)), "job", row.get(1), row.get(2)))
 			.toList();
