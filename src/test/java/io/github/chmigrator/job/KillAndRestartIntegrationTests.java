@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -71,11 +71,12 @@ class KillAndRestartIntegrationTests {
 		}
 	}
 
-	@ParameterizedTest(name = "{0}")
-	@ValueSource(strings = { "copy.afterCopy@2", "swap.afterExchange" })
-	void runKilledAtAnyPointIsRecoveredByTheNextRunWhichCompletesExactly(String haltAt, CapturedOutput output)
-			throws Exception {
-		String table = "killed_" + haltAt.replaceAll("[^A-Za-z0-9]", "_");
+	@ParameterizedTest(name = "{0}, rerun by instance id: {1}")
+	@CsvSource({ "copy.afterCopy@2, false", "copy.afterCopy@2, true", "swap.afterExchange, false",
+			"swap.afterExchange, true" })
+	void runKilledAtAnyPointIsRecoveredByTheNextRunWhichCompletesExactly(String haltAt, boolean byInstanceId,
+			CapturedOutput output) throws Exception {
+		String table = "killed_" + haltAt.replaceAll("[^A-Za-z0-9]", "_") + (byInstanceId ? "_by_id" : "");
 		createTable(table);
 		TableFingerprint before = TableFingerprint.of(db, table);
 		String[] command = command(table);
@@ -93,7 +94,9 @@ class KillAndRestartIntegrationTests {
 		assertThat(TableFingerprint.distinctRowsOf(db, table, table + "__migrating")).as("no row lost or invented")
 			.isEqualTo(before.checksum());
 
-		int rerun = new Migrator(ClickHouseStack.get(), this.workDir).run(command);
+		List<Long> instances = JobRepositoryFiles.jobInstanceIds(this.workDir);
+		int rerun = new Migrator(ClickHouseStack.get(), this.workDir)
+			.run(byInstanceId ? new String[] { "--restart", Long.toString(instances.get(0)) } : command);
 
 		assertThat(rerun).isEqualTo(ExitCodes.OK);
 		assertThat(output).contains("removing stale lock")
