@@ -116,8 +116,8 @@ public class ClickhouseMigratorApplication {
 
 	@Bean
 	TableRunner tableRunner(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable, TableLocks tableLocks,
-			ReportWriter reportWriter) {
-		return new TableRunner(jobOperator, jobRepository, migrateTable, tableLocks, reportWriter);
+			ReportWriter reportWriter, ClickHouseCatalog catalog) {
+		return new TableRunner(jobOperator, jobRepository, migrateTable, tableLocks, reportWriter, catalog);
 	}
 
 	/** One lock file per table (design §4.2.8) under {@code lock.path}, stale after {@code lock.timeout}. */

@@ -98,7 +98,7 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 		}
 		TableJobParameters table = TableJobParameters.forTable(this.clickhouse, this.migration.db(), this.migration.table(),
 				this.s3.policy());
-		return single(start, this.tables.run(table, table.toJobParameters(this.migration)));
+		return single(start, this.tables.run(table, this.migration));
 	}
 
 	private RunSummary single(Instant start, TableOutcome outcome) {

@@ -11,8 +11,8 @@ public class ClickHouseConfiguration {
 
 	@Bean(destroyMethod = "close")
 	public ClickHouseClient clickHouseClient(ClickHouseSettings settings, MigrationSettings migration) {
-		// workers in flight, plus the manager's catalog reads and the progress listener
-		return new ClickHouseClient(settings, migration.parallelism() + 2);
+		// partitions in flight, plus (in full mode) as many tables' catalog reads and swaps, plus one
+		return new ClickHouseClient(settings, 2 * migration.parallelism() + 1);
 	}
 
 	@Bean

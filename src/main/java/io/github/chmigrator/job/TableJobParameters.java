@@ -8,8 +8,11 @@ import io.github.chmigrator.config.MigrationSettings;
 
 /**
  * The parameters of one table's migration job. The identifying ones (server, database, table,
- * target policy) make the JobInstance: running the same command again restarts it. The others
- * are how the run behaves and may change between attempts. No credential is ever a parameter.
+ * target policy, and a generation) make the JobInstance: running the same command again restarts
+ * it. The generation starts at 1 and only grows when a table that an earlier instance migrated is
+ * found off the target policy again (restored from a backup, say), so that it can be migrated anew.
+ * The other parameters are how the run behaves and may change between attempts. No credential is
+ * ever a parameter.
  *
  * @param clickhouse {@code host:port} of the server
  * @param database the database
@@ -33,6 +36,8 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 
 	public static final String TARGET_POLICY = "targetPolicy";
 
+	public static final String GENERATION = "generation";
+
 	public static final String STRATEGY = "strategy";
 
 	public static final String KEEP_SOURCE = "keepSource";
@@ -50,11 +55,12 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 				parameters.getString(TABLE), parameters.getString(TARGET_POLICY));
 	}
 
-	public JobParameters toJobParameters(MigrationSettings settings) {
+	public JobParameters toJobParameters(MigrationSettings settings, long generation) {
 		return new JobParametersBuilder().addString(CLICKHOUSE, clickhouse)
 			.addString(DATABASE, database)
 			.addString(TABLE, table)
 			.addString(TARGET_POLICY, targetPolicy)
+			.addLong(GENERATION, generation)
 			.addString(STRATEGY, settings.strategy(), false)
 			.addString(KEEP_SOURCE, Boolean.toString(settings.keepSource()), false)
 			.addString(VERIFY, settings.verify(), false)

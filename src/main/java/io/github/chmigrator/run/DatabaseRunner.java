@@ -58,7 +58,7 @@ public class DatabaseRunner {
 					continue;
 				}
 				TableJobParameters parameters = new TableJobParameters(clickhouse, database, table, targetPolicy);
-				running.add(executor.submit(() -> this.tables.run(parameters, parameters.toJobParameters(settings))));
+				running.add(executor.submit(() -> this.tables.run(parameters, settings)));
 			}
 			for (Future<TableOutcome> outcome : running) {
 				outcomes.add(outcome.get());

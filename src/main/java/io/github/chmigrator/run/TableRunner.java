@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
 import org.springframework.batch.core.launch.JobOperator;
@@ -12,6 +13,8 @@ import org.springframework.batch.core.repository.JobRepository;
 
 import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.job.MigrationJobConfiguration;
 import io.github.chmigrator.job.MigratorFailures;
 import io.github.chmigrator.job.TableJobParameters;
@@ -39,13 +42,52 @@ public class TableRunner {
 
 	private final ReportWriter reports;
 
+	private final ClickHouseCatalog catalog;
+
 	public TableRunner(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable, TableLocks locks,
-			ReportWriter reports) {
+			ReportWriter reports, ClickHouseCatalog catalog) {
+		this.catalog = catalog;
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
 		this.migrateTable = migrateTable;
 		this.locks = locks;
 		this.reports = reports;
+	}
+
+	/** Migrates a table: restarts its unfinished JobInstance, or starts one. */
+	public TableOutcome run(TableJobParameters table, MigrationSettings settings) {
+		return run(table, table.toJobParameters(settings, generation(table)));
+	}
+
+	/**
+	 * The generation of the table's JobInstance: the latest one recorded, or the next when the
+	 * latest completed and yet the table is no longer on the target policy.
+	 */
+	private long generation(TableJobParameters table) {
+		JobExecution latest = null;
+		for (JobInstance instance : this.jobRepository.findJobInstances(MigrationJobConfiguration.JOB_NAME)) {
+			JobExecution last = this.jobRepository.getLastJobExecution(instance);
+			if (last != null && TableJobParameters.of(last.getJobParameters()).equals(table)
+					&& (latest == null || generation(last) > generation(latest))) {
+				latest = last;
+			}
+		}
+		if (latest == null) {
+			return 1;
+		}
+		if (latest.getStatus() == BatchStatus.COMPLETED && !this.catalog.table(table.database(), table.table())
+			.map((info) -> info.storagePolicy().equals(table.targetPolicy()))
+			.orElse(false)) {
+			logger.info("Table {}: job instance {} migrated it to policy '{}' before, but it is not on that policy now: "
+					+ "migrating it again as generation {}", table.qualifiedTable(), latest.getJobInstanceId(),
+					table.targetPolicy(), generation(latest) + 1);
+			return generation(latest) + 1;
+		}
+		return generation(latest);
+	}
+
+	private static long generation(JobExecution execution) {
+		return execution.getJobParameters().getLong(TableJobParameters.GENERATION, 1L);
 	}
 
 	/** Runs the table's job; a failure the operator can act on is returned, never thrown. */

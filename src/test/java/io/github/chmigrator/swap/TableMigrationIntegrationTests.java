@@ -7,6 +7,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -116,6 +117,42 @@ class TableMigrationIntegrationTests {
 			assertThat(report).contains("\"status\" : \"COMPLETED\"")
 				.contains("\"strategies\" : " + ((rawRows > 0) ? "[ \"" + strategy + "\" ]" : "[ ]"));
 		}
+	}
+
+	@Test
+	void partitionsCopiedInParallelMigrateExactly() {
+		String qualified = Sql.qualified(db.name(), "parallel");
+		db.execute("CREATE TABLE " + qualified + " (day Date, id UInt64) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY id",
+				"INSERT INTO " + qualified + " SELECT toDate('2023-01-01') + number % 365, number FROM numbers(12000)");
+		TableFingerprint before = TableFingerprint.of(db, "parallel");
+
+		int exit = new Migrator(ClickHouseStack.get(), this.workDir).run("--mode", "single", "--db", db.name(), "--table",
+				"parallel", "--s3-policy", "s3", "--parallelism", "4", "--insert-interval", "0.2");
+
+		assertThat(exit).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.of(db, "parallel")).isEqualTo(before);
+		assertThat(TableFingerprint.disks(db, "parallel")).containsExactly("s3");
+		assertThat(db.tables()).filteredOn((name) -> name.startsWith("parallel")).containsExactly("parallel");
+	}
+
+	@Test
+	void tableRestoredOffThePolicyAfterItsMigrationIsMigratedAgain() {
+		String qualified = Sql.qualified(db.name(), "restored");
+		String create = "CREATE TABLE " + qualified + " (day Date, id UInt64) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY id";
+		String insert = "INSERT INTO " + qualified + " SELECT toDate('2024-01-01') + number % 60, number FROM numbers(600)";
+		db.execute(create, insert);
+		Migrator migrator = new Migrator(ClickHouseStack.get(), this.workDir);
+		String[] command = { "--mode", "single", "--db", db.name(), "--table", "restored", "--s3-policy", "s3" };
+		assertThat(migrator.run(command)).isEqualTo(ExitCodes.OK);
+		assertThat(migrator.run(command)).as("nothing left to do").isEqualTo(ExitCodes.OK);
+
+		// restored from a backup onto the local disk
+		db.execute("DROP TABLE " + qualified + " SYNC", create, insert);
+		TableFingerprint before = TableFingerprint.of(db, "restored");
+
+		assertThat(migrator.run(command)).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.of(db, "restored")).isEqualTo(before);
+		assertThat(TableFingerprint.policy(db, "restored")).isEqualTo("s3");
 	}
 
 }
