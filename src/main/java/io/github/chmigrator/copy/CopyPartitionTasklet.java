@@ -80,7 +80,8 @@ public class CopyPartitionTasklet implements Tasklet {
 			return RepeatStatus.CONTINUABLE;
 		}
 		if (state.isEmpty()) {
-			retrying(() -> copy(job, context, parameters.getString(TableJobParameters.STRATEGY, "auto"),
+			List<String> columns = storedColumns(job, stepExecution.getJobExecution().getExecutionContext());
+			retrying(() -> copy(job, context, columns, parameters.getString(TableJobParameters.STRATEGY, "auto"),
 					"checksum".equals(parameters.getString(TableJobParameters.VERIFY))));
 			return RepeatStatus.CONTINUABLE;
 		}
@@ -101,14 +102,21 @@ public class CopyPartitionTasklet implements Tasklet {
 		});
 	}
 
-	private void copy(TableJobParameters job, ExecutionContext context, String requested, boolean checksum) {
+	@SuppressWarnings("unchecked")
+	private List<String> storedColumns(TableJobParameters job, ExecutionContext jobContext) {
+		Object planned = jobContext.get(PartitionPlanner.COLUMNS);
+		return (planned instanceof List<?>) ? (List<String>) planned
+				: this.operations.storedColumns(job.database(), job.table());
+	}
+
+	private void copy(TableJobParameters job, ExecutionContext context, List<String> columns, String requested,
+			boolean checksum) {
 		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
 		long started = System.nanoTime();
 		// merges stay stopped until the copied parts are dropped (dropCopiedParts releases them)
 		this.merges.hold(job.database(), job.table(), partitionId);
 		try {
 			refuseUnsafeRecopy(job, context, partitionId);
-			List<String> columns = this.operations.storedColumns(job.database(), job.table());
 			CopyStrategy strategy = this.strategies.select(requested);
 			for (int attempt = 1;; attempt++) {
 				List<PartInfo> parts = this.operations.activeParts(job.database(), job.table(), partitionId);

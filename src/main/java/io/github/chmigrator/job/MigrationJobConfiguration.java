@@ -83,9 +83,10 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Step planPartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			ClickHouseCatalog catalog, ProgressImport progressImport, StepOutcomeListener listener) {
+			ClickHouseCatalog catalog, TableOperations operations, ProgressImport progressImport,
+			StepOutcomeListener listener) {
 		return new StepBuilder("planPartitions", jobRepository)
-			.tasklet(new PlanPartitionsTasklet(catalog, progressImport), transactionManager)
+			.tasklet(new PlanPartitionsTasklet(catalog, operations, progressImport), transactionManager)
 			.listener(listener)
 			.build();
 	}

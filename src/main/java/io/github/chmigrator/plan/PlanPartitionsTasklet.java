@@ -15,6 +15,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.PartitionInfo;
+import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.job.TableJobParameters;
 import io.github.chmigrator.legacy.ProgressFile.PartitionProgress;
 import io.github.chmigrator.legacy.ProgressImport;
@@ -24,7 +25,8 @@ import io.github.chmigrator.report.Sizes;
  * The {@code planPartitions} step: reads the table's partitions once from {@code system.parts}
  * and logs what will move: each partition with its rows and bytes, then the totals. The plan is
  * stored in the job's ExecutionContext ({@link PartitionPlanner#PLAN}): a restart copies the same
- * partitions, and the validation checks every one of them.
+ * partitions, and the validation checks every one of them. The source's stored columns are stored
+ * beside it ({@link PartitionPlanner#COLUMNS}), so the workers do not read the catalog again.
  */
 public class PlanPartitionsTasklet implements Tasklet {
 
@@ -32,10 +34,13 @@ public class PlanPartitionsTasklet implements Tasklet {
 
 	private final ClickHouseCatalog catalog;
 
+	private final TableOperations operations;
+
 	private final ProgressImport progress;
 
-	public PlanPartitionsTasklet(ClickHouseCatalog catalog, ProgressImport progress) {
+	public PlanPartitionsTasklet(ClickHouseCatalog catalog, TableOperations operations, ProgressImport progress) {
 		this.catalog = catalog;
+		this.operations = operations;
 		this.progress = progress;
 	}
 
@@ -83,7 +88,9 @@ public class PlanPartitionsTasklet implements Tasklet {
 		boolean resume = Boolean.parseBoolean(contribution.getStepExecution().getJobParameters().getString(TableJobParameters.RESUME));
 		List<Plan.Entry> plan = withProgressFile(job, partitions,
 				resume ? this.progress.donePartitions(job.qualifiedTable()) : Map.of());
-		contribution.getStepExecution().getJobExecution().getExecutionContext().put(PartitionPlanner.PLAN, Plan.toContext(plan));
+		var jobContext = contribution.getStepExecution().getJobExecution().getExecutionContext();
+		jobContext.put(PartitionPlanner.PLAN, Plan.toContext(plan));
+		jobContext.put(PartitionPlanner.COLUMNS, new ArrayList<>(this.operations.storedColumns(job.database(), job.table())));
 		return RepeatStatus.FINISHED;
 	}
 
