@@ -2,6 +2,7 @@ package io.github.chmigrator.policy;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.AfterAll;
@@ -163,6 +164,14 @@ class CheckPolicyIntegrationTests {
 
 		assertThat(output).doesNotContain(ClickHouseStack.get().password());
 		assertThat(JobRepositoryFiles.dump(migrator.workDir())).contains("events").doesNotContain(ClickHouseStack.get().password());
+		assertThat(Files.readString(migrator.workDir().resolve("logs/clickhouse-migrator.log")))
+			.contains("Table it_check_policy.events")
+			.doesNotContain(ClickHouseStack.get().password());
+		try (var reports = Files.list(migrator.workDir().resolve("reports"))) {
+			for (Path report : reports.toList()) {
+				assertThat(Files.readString(report)).doesNotContain(ClickHouseStack.get().password());
+			}
+		}
 	}
 
 }

@@ -49,7 +49,8 @@ public final class Migrator {
 	public List<String> arguments(String... args) {
 		List<String> all = new ArrayList<>(List.of("--host", this.stack.host(), "--port", Integer.toString(this.stack.port()),
 				"--user", this.stack.user(), "--migrator.home=" + this.workDir.resolve("data"),
-				"--report-path=" + this.workDir.resolve("reports"), "--clickhouse.retry-delay=100ms",
+				"--report-path=" + this.workDir.resolve("reports"), "--log-path=" + this.workDir.resolve("logs"),
+				"--clickhouse.retry-delay=100ms",
 				"--insert-interval", "0"));
 		this.stack.driverProperties().forEach((name, value) -> all.add("--clickhouse.properties." + name + "=" + value));
 		all.addAll(List.of(args));
