@@ -30,6 +30,7 @@ import io.github.chmigrator.job.MigratorFailures;
 import io.github.chmigrator.lock.TableLocks;
 import io.github.chmigrator.report.ReportWriter;
 import io.github.chmigrator.run.DatabaseRunner;
+import io.github.chmigrator.run.GracefulStop;
 import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunReports;
@@ -116,8 +117,13 @@ public class ClickhouseMigratorApplication {
 
 	@Bean
 	TableRunner tableRunner(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable, TableLocks tableLocks,
-			ReportWriter reportWriter, ClickHouseCatalog catalog) {
-		return new TableRunner(jobOperator, jobRepository, migrateTable, tableLocks, reportWriter, catalog);
+			ReportWriter reportWriter, ClickHouseCatalog catalog, GracefulStop gracefulStop) {
+		return new TableRunner(jobOperator, jobRepository, migrateTable, tableLocks, reportWriter, catalog, gracefulStop);
+	}
+
+	@Bean
+	GracefulStop gracefulStop(JobOperator jobOperator) {
+		return new GracefulStop(jobOperator);
 	}
 
 	/** One lock file per table (design §4.2.8) under {@code lock.path}, stale after {@code lock.timeout}. */

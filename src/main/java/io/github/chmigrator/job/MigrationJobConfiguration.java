@@ -25,6 +25,7 @@ import io.github.chmigrator.plan.PlanOrderSplitter;
 import io.github.chmigrator.plan.PlanPartitionsTasklet;
 import io.github.chmigrator.policy.CheckPolicyTasklet;
 import io.github.chmigrator.report.ReportWriter;
+import io.github.chmigrator.run.GracefulStop;
 import io.github.chmigrator.schema.CloneSchemaTasklet;
 import io.github.chmigrator.swap.SwapTablesTasklet;
 import io.github.chmigrator.validate.ValidateTableTasklet;
@@ -43,8 +44,9 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Job migrateTable(JobRepository jobRepository, Step checkPolicy, Step cloneSchema, Step planPartitions,
 			Step copyPartitions, Step validateTable, Step swapTables, ReportWriter reportWriter,
-			ProgressFileExporter progressFile) {
-		return new JobBuilder(JOB_NAME, jobRepository).listener(progressFile)
+			ProgressFileExporter progressFile, GracefulStop gracefulStop) {
+		return new JobBuilder(JOB_NAME, jobRepository).listener(gracefulStop)
+			.listener(progressFile)
 			.listener(reportWriter)
 			.start(checkPolicy)
 			.on(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode())

@@ -10,10 +10,11 @@ import org.slf4j.LoggerFactory;
 import io.github.chmigrator.lock.LockFiles.Removal;
 
 /**
- * A held table lock, from {@link TableLocks#acquire}. Closing it releases the lock; so does a
- * JVM shutdown (SIGTERM, Ctrl-C) before it is closed. A run killed outright leaves its lock file
- * behind, which the next run recognizes as stale. Releasing removes the lock file only while it
- * still names this lock's owner, never another run's lock.
+ * A held table lock, from {@link TableLocks#acquire}. Closing it releases the lock; the run closes
+ * it when its job has ended, also after a SIGTERM (the job is stopped first, see
+ * {@code run.GracefulStop}), never while the job may still be working. A run killed outright
+ * leaves its lock file behind, which the next run recognizes as stale (dead pid). Releasing removes
+ * the lock file only while it still names this lock's owner, never another run's lock.
  */
 public final class TableLock implements AutoCloseable {
 
@@ -25,31 +26,17 @@ public final class TableLock implements AutoCloseable {
 
 	private final LockOwner owner;
 
-	private final Thread shutdownHook;
-
 	private final AtomicBoolean released = new AtomicBoolean();
 
 	private TableLock(String table, Path file, LockOwner owner) {
 		this.table = table;
 		this.file = file;
 		this.owner = owner;
-		this.shutdownHook = new Thread(this::releaseOnShutdown, "table-lock " + table);
 	}
 
-	/**
-	 * A lock whose file was just created, released on JVM shutdown from now on.
-	 * @throws IllegalStateException if the JVM is already shutting down; the file is removed then
-	 */
+	/** A lock whose file was just created. */
 	static TableLock held(String table, Path file, LockOwner owner) {
-		TableLock lock = new TableLock(table, file, owner);
-		try {
-			Runtime.getRuntime().addShutdownHook(lock.shutdownHook);
-		}
-		catch (IllegalStateException ex) {
-			lock.close();
-			throw ex;
-		}
-		return lock;
+		return new TableLock(table, file, owner);
 	}
 
 	/** The run holding this lock: this process. */
@@ -74,23 +61,7 @@ public final class TableLock implements AutoCloseable {
 	@Override
 	public void close() {
 		if (this.released.compareAndSet(false, true)) {
-			removeShutdownHook();
 			release();
-		}
-	}
-
-	private void releaseOnShutdown() {
-		if (this.released.compareAndSet(false, true)) {
-			release();
-		}
-	}
-
-	private void removeShutdownHook() {
-		try {
-			Runtime.getRuntime().removeShutdownHook(this.shutdownHook);
-		}
-		catch (IllegalStateException ex) {
-			// The JVM is shutting down; the hook may be running, and finds the lock released.
 		}
 	}
 

@@ -44,9 +44,12 @@ public class TableRunner {
 
 	private final ClickHouseCatalog catalog;
 
+	private final GracefulStop stop;
+
 	public TableRunner(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable, TableLocks locks,
-			ReportWriter reports, ClickHouseCatalog catalog) {
+			ReportWriter reports, ClickHouseCatalog catalog, GracefulStop stop) {
 		this.catalog = catalog;
+		this.stop = stop;
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
 		this.migrateTable = migrateTable;
@@ -92,6 +95,10 @@ public class TableRunner {
 
 	/** Runs the table's job; a failure the operator can act on is returned, never thrown. */
 	public TableOutcome run(TableJobParameters table, JobParameters parameters) {
+		if (this.stop.requested()) {
+			return new TableOutcome(table.database(), table.table(), "STOPPED", ExitCodes.FAILED,
+					"not started: a stop was requested", null, null);
+		}
 		try (TableLock lock = this.locks.acquire(table.database(), table.table(), table.clickhouse())) {
 			recoverAbandoned(table, parameters);
 			return outcome(table, this.jobOperator.start(this.migrateTable, parameters));
@@ -149,7 +156,8 @@ public class TableRunner {
 					ExitCodes.OK, summary, report, reportFile);
 		}
 		int code = MigratorFailures.exitCode(execution.getAllFailureExceptions());
-		String reason = MigratorFailures.describe(execution.getAllFailureExceptions());
+		String reason = (execution.getStatus() == BatchStatus.STOPPED) ? "stopped on request"
+				: MigratorFailures.describe(execution.getAllFailureExceptions());
 		String progress = (report != null && report.totals().partitions() > 0) ? summary
 				: execution.getStatus() + " " + table.qualifiedTable();
 		String hint = (code == ExitCodes.FAILED)

@@ -142,6 +142,39 @@ class KillAndRestartIntegrationTests {
 	 * worker and the validation were recorded COMPLETED. (A JobRepository that forgets the last
 	 * commits makes the rerun copy again from a source that no longer holds the rows.)
 	 */
+	/**
+	 * SIGTERM (a scheduler's timeout, an operator's Ctrl-C) stops the job at the next safe point: the
+	 * execution ends STOPPED rather than STARTED, the lock is released, nothing is lost, and the same
+	 * command completes the table.
+	 */
+	@Test
+	void sigtermStopsTheRunAtASafePointReleasingItsLockAndTheSameCommandCompletes(CapturedOutput output)
+			throws Exception {
+		String table = "terminated";
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+		Path childLog = this.workDir.resolve("child.log");
+		Process child = start(childLog, with(command(table), "--insert-interval", "2"));
+		awaitLog(child, childLog, "ProgressTracker");
+
+		child.destroy();
+
+		assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
+		assertThat(child.exitValue()).as("exit code after a stop: rerun to resume").isEqualTo(ExitCodes.FAILED);
+		assertThat(read(childLog)).contains("SIGTERM received: stopping 1 running migration(s)")
+			.contains("stopped on request")
+			.contains("released lock");
+		assertThat(JobRepositoryFiles.jobExecutions(this.workDir)).extracting(Execution::status).containsExactly("STOPPED");
+		assertThat(lockFiles()).as("lock files after SIGTERM").isEmpty();
+		assertThat(TableFingerprint.distinctRowsOf(db, table, table + "__migrating")).as("no row lost or invented")
+			.isEqualTo(before.checksum());
+
+		assertThat(new Migrator(ClickHouseStack.get(), this.workDir).run(command(table))).isEqualTo(ExitCodes.OK);
+		assertThat(JobRepositoryFiles.jobExecutions(this.workDir)).extracting(Execution::status)
+			.containsExactly("STOPPED", "COMPLETED");
+		assertMigratedExactly(table, before);
+	}
+
 	private void assertKilledRunRecordedWhatItDid(String table, String haltAt, long jobExecutionId) throws Exception {
 		List<Execution> steps = JobRepositoryFiles.stepExecutions(this.workDir, jobExecutionId);
 		List<String> completed = steps.stream().filter((step) -> step.status().equals("COMPLETED")).map(Execution::name).toList();
