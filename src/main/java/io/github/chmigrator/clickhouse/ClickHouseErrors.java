@@ -1,6 +1,7 @@
 package io.github.chmigrator.clickhouse;
 
 import java.io.IOException;
+import java.net.UnknownHostException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Set;
@@ -57,6 +58,9 @@ public final class ClickHouseErrors {
 		Throwable root = failure;
 		while (root.getCause() != null && root.getCause() != root) {
 			root = root.getCause();
+		}
+		if (root instanceof UnknownHostException) {
+			return "unknown host " + root.getMessage();
 		}
 		String message = (failure.getMessage() != null && CODE.matcher(failure.getMessage()).find()) ? failure.getMessage()
 				: (root.getMessage() != null) ? root.getMessage() : root.getClass().getSimpleName();
