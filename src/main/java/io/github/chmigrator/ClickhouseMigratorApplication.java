@@ -87,8 +87,7 @@ public class ClickhouseMigratorApplication {
 		}
 		for (Throwable t = failure; t != null; t = t.getCause()) {
 			if (t instanceof BindException bind) {
-				System.err.println("clickhouse-migrator: invalid value for " + bind.getProperty().getName() + ": "
-						+ ((bind.getCause() != null) ? bind.getCause().getMessage() : bind.getMessage()));
+				System.err.println("clickhouse-migrator: " + MigratorEnvironment.invalidValue(bind).getMessage());
 				return ExitCodes.INVALID;
 			}
 		}

@@ -68,10 +68,16 @@ public final class MigratorEnvironment {
 			settings = Binder.get(environment).bindOrCreate("migration", MigrationSettings.class);
 		}
 		catch (BindException ex) {
-			throw new MigratorException(ExitCodes.INVALID, "invalid value for " + ((ex.getProperty() != null) ? ex.getProperty().getName() : ex.getName()) + ": "
-					+ ((ex.getCause() != null) ? ex.getCause().getMessage() : ex.getMessage()));
+			throw invalidValue(ex);
 		}
 		settings.validate();
+	}
+
+	/** The one-line answer to a setting whose value does not fit (e.g. a port that is not a number). */
+	public static MigratorException invalidValue(BindException failure) {
+		Object name = (failure.getProperty() != null) ? failure.getProperty().getName() : failure.getName();
+		return new MigratorException(ExitCodes.INVALID, "invalid value for " + name + ": "
+				+ ((failure.getCause() != null) ? failure.getCause().getMessage() : failure.getMessage()));
 	}
 
 	/** A {@code ${VARIABLE}} in the config file that nothing defines is an error, not a literal value. */

@@ -116,17 +116,6 @@ public class TableOperations {
 				+ " TO TABLE " + Sql.qualified(database, target));
 	}
 
-	/** The table's storage policy, empty when the table does not exist. */
-	public String storagePolicy(String database, String table) {
-		return this.client.queryFirst("SELECT storage_policy FROM system.tables WHERE database = " + Sql.literal(database)
-				+ " AND name = " + Sql.literal(table), (row) -> row.getString(1)).orElse("");
-	}
-
-	public boolean tableExists(String database, String table) {
-		return !this.client.query("SELECT 1 FROM system.tables WHERE database = " + Sql.literal(database) + " AND name = "
-				+ Sql.literal(table), (row) -> row.getInt(1)).isEmpty();
-	}
-
 	/** Drops a partition; dropping one that has no parts does nothing. */
 	public void dropPartition(String database, String table, String partitionId) {
 		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DROP PARTITION ID " + Sql.literal(partitionId));

@@ -13,6 +13,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.github.chmigrator.clickhouse.Checksum;
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseException;
 import io.github.chmigrator.clickhouse.PartInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
@@ -50,6 +51,8 @@ public class CopyPartitionTasklet implements Tasklet {
 
 	private final TableOperations operations;
 
+	private final ClickHouseCatalog catalog;
+
 	private final CopyStrategies strategies;
 
 	private final MergeControl merges;
@@ -58,9 +61,10 @@ public class CopyPartitionTasklet implements Tasklet {
 
 	private final ProgressTracker progress;
 
-	public CopyPartitionTasklet(TableOperations operations, CopyStrategies strategies, MergeControl merges,
-			FailurePoints failurePoints, ProgressTracker progress) {
+	public CopyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog, CopyStrategies strategies,
+			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress) {
 		this.operations = operations;
+		this.catalog = catalog;
 		this.strategies = strategies;
 		this.merges = merges;
 		this.failurePoints = failurePoints;
@@ -86,7 +90,7 @@ public class CopyPartitionTasklet implements Tasklet {
 			return RepeatStatus.CONTINUABLE;
 		}
 		if (state.equals(COPIED)) {
-			retrying(() -> dropCopiedParts(job, context, Boolean.parseBoolean(parameters.getString(TableJobParameters.KEEP_SOURCE))));
+			retrying(() -> dropCopiedParts(job, context, TableJobParameters.flag(parameters, TableJobParameters.KEEP_SOURCE)));
 			return RepeatStatus.CONTINUABLE;
 		}
 		this.progress.partitionDone(job.qualifiedTable(), context);
@@ -159,7 +163,9 @@ public class CopyPartitionTasklet implements Tasklet {
 		}
 		long inSource = this.operations.partitionRows(job.database(), job.table(), partitionId);
 		long planned = context.getLong(PartitionPlanner.PLANNED_ROWS, 0);
-		boolean swapped = this.operations.storagePolicy(job.database(), job.table()).equals(job.targetPolicy());
+		boolean swapped = this.catalog.table(job.database(), job.table())
+			.map((table) -> table.storagePolicy().equals(job.targetPolicy()))
+			.orElse(false);
 		if (swapped || inSource < planned) {
 			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": the work table "
 					+ job.workTable() + " holds " + inTarget + " rows, the source " + inSource + " of " + planned + " planned"

@@ -97,11 +97,11 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
-	public CopyPartitionTasklet copyPartitionTasklet(TableOperations operations, MergeControl merges,
-			FailurePoints failurePoints, ProgressTracker progress) {
+	public CopyPartitionTasklet copyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog,
+			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress) {
 		CopyStrategies strategies = new CopyStrategies(new AttachPartitionStrategy(operations),
 				new InsertSelectStrategy(operations));
-		return new CopyPartitionTasklet(operations, strategies, merges, failurePoints, progress);
+		return new CopyPartitionTasklet(operations, catalog, strategies, merges, failurePoints, progress);
 	}
 
 	@Bean

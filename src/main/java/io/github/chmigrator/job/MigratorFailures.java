@@ -26,6 +26,14 @@ public final class MigratorFailures {
 		return null;
 	}
 
+	/**
+	 * Whether the failure is only a partitioned step's summary ("a partition failed"), which carries
+	 * no cause: each failed partition reports its own reason.
+	 */
+	public static boolean isPartitionSummary(Throwable failure) {
+		return failure instanceof JobExecutionException && failure.getCause() == null;
+	}
+
 	/** The exit code for a failed run: the first known failure's code, else {@link ExitCodes#FAILED}. */
 	public static int exitCode(Collection<Throwable> failures) {
 		return failures.stream()
@@ -47,7 +55,7 @@ public final class MigratorFailures {
 			.findFirst()
 			.map(Throwable::getMessage)
 			.or(() -> failures.stream()
-				.filter((failure) -> !(failure instanceof JobExecutionException && failure.getCause() == null))
+				.filter((failure) -> !isPartitionSummary(failure))
 				.findFirst()
 				.map(Throwable::toString))
 			.or(() -> failures.stream().findFirst().map(Throwable::toString))

@@ -3,7 +3,6 @@ package io.github.chmigrator.job;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.ExitStatus;
-import org.springframework.batch.core.job.JobExecutionException;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
 
@@ -23,8 +22,7 @@ public class StepOutcomeListener implements StepExecutionListener {
 		String table = TableJobParameters.of(stepExecution.getJobParameters()).qualifiedTable();
 		for (Throwable failure : stepExecution.getFailureExceptions()) {
 			MigratorException known = MigratorFailures.find(failure);
-			if (failure instanceof JobExecutionException && failure.getCause() == null) {
-				// the partitioned step's summary: each failed partition logged its own reason
+			if (MigratorFailures.isPartitionSummary(failure)) {
 				logger.error("Table {} step {} failed: {}", table, stepExecution.getStepName(), failure.getMessage());
 			}
 			else if (known != null) {

@@ -50,6 +50,11 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 
 	public static final String RESUME = "resume";
 
+	/** A boolean run parameter ({@link #KEEP_SOURCE}, {@link #RESUME}); absent is {@code false}. */
+	public static boolean flag(JobParameters parameters, String name) {
+		return Boolean.parseBoolean(parameters.getString(name));
+	}
+
 	public static TableJobParameters of(JobParameters parameters) {
 		return new TableJobParameters(parameters.getString(CLICKHOUSE), parameters.getString(DATABASE),
 				parameters.getString(TABLE), parameters.getString(TARGET_POLICY));

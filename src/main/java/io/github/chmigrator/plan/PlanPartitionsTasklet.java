@@ -85,7 +85,7 @@ public class PlanPartitionsTasklet implements Tasklet {
 		}
 		logger.info("Table {}: {} partitions, {} rows, {} to migrate", job.qualifiedTable(), partitions.size(),
 				Sizes.count(rows), Sizes.bytes(bytes));
-		boolean resume = Boolean.parseBoolean(contribution.getStepExecution().getJobParameters().getString(TableJobParameters.RESUME));
+		boolean resume = TableJobParameters.flag(contribution.getStepExecution().getJobParameters(), TableJobParameters.RESUME);
 		List<Plan.Entry> plan = withProgressFile(job, partitions,
 				resume ? this.progress.donePartitions(job.qualifiedTable()) : Map.of());
 		var jobContext = contribution.getStepExecution().getJobExecution().getExecutionContext();

@@ -66,7 +66,8 @@ public class CheckPolicyTasklet implements Tasklet {
 			contribution.setExitStatus(ALREADY_MIGRATED);
 			return RepeatStatus.FINISHED;
 		}
-		boolean keepSource = Boolean.parseBoolean(contribution.getStepExecution().getJobParameters().getString(TableJobParameters.KEEP_SOURCE));
+		boolean keepSource = TableJobParameters.flag(contribution.getStepExecution().getJobParameters(),
+				TableJobParameters.KEEP_SOURCE);
 		if (keepSource && this.catalog.table(job.database(), job.originTable()).isPresent()) {
 			throw invalid("table %s.%s exists: --keep-source keeps the original table under that name; rename or drop it first"
 				.formatted(job.database(), job.originTable()));

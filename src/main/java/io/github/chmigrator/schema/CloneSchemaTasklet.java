@@ -44,7 +44,7 @@ public class CloneSchemaTasklet implements Tasklet {
 		TableJobParameters job = TableJobParameters.of(contribution.getStepExecution().getJobParameters());
 		String source = this.operations.showCreateTable(job.database(), job.table());
 		String expected = DdlRewriter.normalize(source);
-		if (Boolean.parseBoolean(contribution.getStepExecution().getJobParameters().getString(TableJobParameters.RESUME))) {
+		if (TableJobParameters.flag(contribution.getStepExecution().getJobParameters(), TableJobParameters.RESUME)) {
 			adoptTargetOfProgressFile(job, expected);
 		}
 		if (this.catalog.table(job.database(), job.workTable()).isPresent()) {

@@ -11,6 +11,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.PartInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.copy.BlockRanges;
@@ -55,12 +56,15 @@ class CatchUp {
 
 	private final TableOperations operations;
 
+	private final ClickHouseCatalog catalog;
+
 	private final MergeControl merges;
 
 	private final FailurePoints failurePoints;
 
-	CatchUp(TableOperations operations, MergeControl merges, FailurePoints failurePoints) {
+	CatchUp(TableOperations operations, ClickHouseCatalog catalog, MergeControl merges, FailurePoints failurePoints) {
 		this.operations = operations;
+		this.catalog = catalog;
 		this.merges = merges;
 		this.failurePoints = failurePoints;
 	}
@@ -136,7 +140,7 @@ class CatchUp {
 	}
 
 	private void stage(String database, String source, String target, String staging, Pending move) {
-		if (!this.operations.tableExists(database, staging)) {
+		if (this.catalog.table(database, staging).isEmpty()) {
 			this.operations.createTable(DdlRewriter.retarget(this.operations.showCreateTable(database, target), database,
 					staging, DdlRewriter.settingsValue(this.operations.showCreateTable(database, target), "storage_policy")
 						.replaceAll("^'|'$", "")));

@@ -70,7 +70,7 @@ public class SwapTablesTasklet implements Tasklet {
 		this.operations = operations;
 		this.catalog = catalog;
 		this.jobRepository = jobRepository;
-		this.catchUp = new CatchUp(operations, merges, failurePoints);
+		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints);
 		this.failurePoints = failurePoints;
 	}
 
@@ -78,7 +78,7 @@ public class SwapTablesTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
 		StepExecution step = contribution.getStepExecution();
 		TableJobParameters job = TableJobParameters.of(step.getJobParameters());
-		boolean keepSource = Boolean.parseBoolean(step.getJobParameters().getString(TableJobParameters.KEEP_SOURCE));
+		boolean keepSource = TableJobParameters.flag(step.getJobParameters(), TableJobParameters.KEEP_SOURCE);
 		ExecutionContext context = step.getExecutionContext();
 		Map<String, BlockRanges> copied = copiedBlocks(step);
 		// every call below is safe to repeat, so a network error repeats it (design §11.2)
