@@ -11,7 +11,8 @@ cd "$ROOT"
 
 DEMO=target/demo
 STATE="$DEMO/stack"
-PASSWORD="demo-password"
+# a throwaway password for this demo stack only, new on every run
+PASSWORD="demo-$(od -An -N8 -tx8 /dev/urandom | tr -d " \n")"
 STACK_PID=""
 
 say() { printf '\n==> %s\n' "$*"; }
