@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
 
 /**
  * The original script's command line (design §4.1.1, §12.1) plus this tool's own flags, turned

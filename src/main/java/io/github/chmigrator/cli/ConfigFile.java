@@ -11,8 +11,8 @@ import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.FileSystemResource;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
 
 /**
  * The design's {@code config.yaml} (§7.1), read as it is. Its keys bind directly

@@ -10,13 +10,13 @@ import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.ExitCodeGenerator;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
 import io.github.chmigrator.clickhouse.ClickHouseSettings;
 import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.config.S3Settings;
-import io.github.chmigrator.job.TableJobParameters;
-import io.github.chmigrator.report.Sizes;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.core.Sizes;
+import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.run.DatabaseRunner;
 import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;

@@ -15,9 +15,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
-import io.github.chmigrator.report.Sizes;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.core.Sizes;
 
 /**
  * The one way the migrator talks to ClickHouse: a HikariCP pool of its own (never the

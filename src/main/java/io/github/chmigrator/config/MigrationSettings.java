@@ -3,8 +3,8 @@ package io.github.chmigrator.config;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
 
 /**
  * What to migrate and how (design §4.1.1 and §7: {@code migration.*}, {@code --mode}, {@code --db} …).

@@ -18,10 +18,12 @@ import io.github.chmigrator.clickhouse.ClickHouseException;
 import io.github.chmigrator.clickhouse.PartInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.copy.CopyStrategy.CopyRequest;
-import io.github.chmigrator.job.FailurePoints;
-import io.github.chmigrator.job.TableJobParameters;
-import io.github.chmigrator.plan.PartitionPlanner;
-import io.github.chmigrator.report.ProgressTracker;
+import io.github.chmigrator.faults.FailurePoints;
+import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.ProgressTracker;
+import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.BlockRanges;
+import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
  * The worker of the {@code copyPartitions} step: copies one partition into the work table,
@@ -40,10 +42,6 @@ import io.github.chmigrator.report.ProgressTracker;
  * in the source and the {@code swapTables} step moves them.
  */
 public class CopyPartitionTasklet implements Tasklet {
-
-	static final String COPIED = "COPIED";
-
-	static final String DONE = "DONE";
 
 	private static final int MAX_ATTEMPTS = 3;
 
@@ -89,7 +87,7 @@ public class CopyPartitionTasklet implements Tasklet {
 					"checksum".equals(parameters.getString(TableJobParameters.VERIFY))));
 			return RepeatStatus.CONTINUABLE;
 		}
-		if (state.equals(COPIED)) {
+		if (state.equals(PartitionPlanner.COPIED)) {
 			retrying(() -> dropCopiedParts(job, context, TableJobParameters.flag(parameters, TableJobParameters.KEEP_SOURCE)));
 			return RepeatStatus.CONTINUABLE;
 		}
@@ -192,7 +190,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		context.putLong(PartitionPlanner.COPIED_ROWS, recorded);
 		context.putString(PartitionPlanner.COPIED_BLOCKS, "");
 		context.putString(PartitionPlanner.STRATEGY, "imported");
-		context.putString(PartitionPlanner.STATE, DONE);
+		context.putString(PartitionPlanner.STATE, PartitionPlanner.DONE);
 	}
 
 	private CopyStrategy copyOnce(TableJobParameters job, String requested, CopyStrategy strategy, CopyRequest request) {
@@ -234,7 +232,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		context.putString(PartitionPlanner.STRATEGY, strategy.name());
 		context.putDouble(PartitionPlanner.SECONDS, (System.nanoTime() - started) / 1e9);
 		context.putInt(PartitionPlanner.ATTEMPTS, attempts);
-		context.putString(PartitionPlanner.STATE, COPIED);
+		context.putString(PartitionPlanner.STATE, PartitionPlanner.COPIED);
 	}
 
 	private void dropCopiedParts(TableJobParameters job, ExecutionContext context, boolean keepSource) {
@@ -255,7 +253,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		finally {
 			this.merges.release(job.database(), job.table(), partitionId);
 		}
-		context.putString(PartitionPlanner.STATE, DONE);
+		context.putString(PartitionPlanner.STATE, PartitionPlanner.DONE);
 	}
 
 	private void dropParts(TableJobParameters job, ExecutionContext context, String partitionId) {

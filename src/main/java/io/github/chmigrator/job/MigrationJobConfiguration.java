@@ -19,19 +19,18 @@ import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.copy.CopyPartitionTasklet;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
-import io.github.chmigrator.plan.PartitionPlanner;
-import io.github.chmigrator.plan.Plan;
-import io.github.chmigrator.plan.PlanOrderSplitter;
+import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.partition.PartitionPlanner;
+import io.github.chmigrator.partition.PlanOrderSplitter;
 import io.github.chmigrator.plan.PlanPartitionsTasklet;
 import io.github.chmigrator.policy.CheckPolicyTasklet;
 import io.github.chmigrator.report.ReportWriter;
-import io.github.chmigrator.run.GracefulStop;
 import io.github.chmigrator.schema.CloneSchemaTasklet;
 import io.github.chmigrator.swap.SwapTablesTasklet;
 import io.github.chmigrator.validate.ValidateTableTasklet;
 
 /**
- * The {@value #JOB_NAME} job: one JobInstance per table (see {@link TableJobParameters}), one
+ * The {@value #JOB_NAME} job: one JobInstance per table (see {@link io.github.chmigrator.migration.TableJobParameters}), one
  * step per phase: checkPolicy, cloneSchema, planPartitions, copyPartitions (one worker step per
  * ClickHouse partition), validateTable, swapTables. The tasklets and their collaborators are
  * declared in {@link MigrationStepsConfiguration}.
@@ -49,8 +48,8 @@ public class MigrationJobConfiguration {
 			.listener(progressFile)
 			.listener(reportWriter)
 			.start(checkPolicy)
-			.on(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode())
-			.end(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode())
+			.on(MigrationOutcome.ALREADY_MIGRATED.getExitCode())
+			.end(MigrationOutcome.ALREADY_MIGRATED.getExitCode())
 			.from(checkPolicy)
 			.on(ExitStatus.COMPLETED.getExitCode())
 			.to(cloneSchema)
@@ -127,7 +126,7 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Step swapTables(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			SwapTablesTasklet swapTablesTasklet, StepOutcomeListener listener) {
-		return new StepBuilder("swapTables", jobRepository).tasklet(swapTablesTasklet, transactionManager)
+		return new StepBuilder(MigrationOutcome.SWAP_STEP, jobRepository).tasklet(swapTablesTasklet, transactionManager)
 			.listener(listener)
 			.build();
 	}

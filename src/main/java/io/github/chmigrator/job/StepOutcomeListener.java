@@ -6,7 +6,9 @@ import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
 
-import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.core.MigratorFailures;
+import io.github.chmigrator.migration.TableJobParameters;
 
 /**
  * Logs why a step failed, for the operator: a {@link MigratorException} as its one-line message,

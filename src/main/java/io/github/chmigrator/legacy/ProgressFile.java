@@ -11,9 +11,9 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
-import io.github.chmigrator.report.AtomicFiles;
+import io.github.chmigrator.core.AtomicFiles;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
 
 /**
  * The progress file of the original script (design §12.3), format version {@value #VERSION}:

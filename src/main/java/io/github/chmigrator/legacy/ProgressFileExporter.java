@@ -19,11 +19,11 @@ import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
 
-import io.github.chmigrator.job.TableJobParameters;
 import io.github.chmigrator.legacy.ProgressFile.PartitionProgress;
 import io.github.chmigrator.legacy.ProgressFile.TableProgress;
-import io.github.chmigrator.plan.PartitionPlanner;
-import io.github.chmigrator.policy.CheckPolicyTasklet;
+import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
  * Keeps the progress file up to date: the table's entry when its job starts and ends, and each
@@ -73,7 +73,7 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 	@Override
 	public void afterJob(JobExecution execution) {
 		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
-		boolean already = execution.getExitStatus().getExitCode().equals(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode());
+		boolean already = MigrationOutcome.alreadyMigrated(execution);
 		String status = (execution.getStatus() == BatchStatus.COMPLETED) ? "completed" : "failed";
 		update(job.qualifiedTable(), (entry) -> (entry == null || already && entry.completedPartitions().isEmpty()) ? entry
 				: entry.withStatus(status, Instant.now().toString()));

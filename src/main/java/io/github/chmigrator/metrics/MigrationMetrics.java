@@ -20,7 +20,7 @@ import io.prometheus.metrics.exporter.pushgateway.Scheme;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.github.chmigrator.report.AtomicFiles;
+import io.github.chmigrator.core.AtomicFiles;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunSummary;
 

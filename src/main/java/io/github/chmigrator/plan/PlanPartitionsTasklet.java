@@ -16,10 +16,12 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.PartitionInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
-import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.core.Sizes;
 import io.github.chmigrator.legacy.ProgressFile.PartitionProgress;
 import io.github.chmigrator.legacy.ProgressImport;
-import io.github.chmigrator.report.Sizes;
+import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.PartitionPlanner;
+import io.github.chmigrator.partition.Plan;
 
 /**
  * The {@code planPartitions} step: reads the table's partitions once from {@code system.parts}

@@ -11,26 +11,23 @@ import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.StoragePolicy;
 import io.github.chmigrator.clickhouse.TableInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
-import io.github.chmigrator.job.TableJobParameters;
-import io.github.chmigrator.plan.PartitionPlanner;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
  * The {@code checkPolicy} step: the server answers, the database and table exist, the table is a
  * MergeTree-family table the migrator supports, and the target policy exists and has an S3 disk.
- * A table already on the target policy ends the job with {@link #ALREADY_MIGRATED}, unless the
+ * A table already on the target policy ends the job with {@link MigrationOutcome#ALREADY_MIGRATED}, unless the
  * work table shows a swap an earlier run did not finish. Runs on every attempt of the job.
  */
 public class CheckPolicyTasklet implements Tasklet {
-
-	/** The exit status of a table that is already on the target policy: nothing to do. */
-	public static final ExitStatus ALREADY_MIGRATED = new ExitStatus("ALREADY_MIGRATED",
-			"the table is already on the target storage policy");
 
 	private static final Logger logger = LoggerFactory.getLogger(CheckPolicyTasklet.class);
 
@@ -63,7 +60,7 @@ public class CheckPolicyTasklet implements Tasklet {
 			}
 			logger.info("Table {} is already on storage policy '{}': nothing to migrate", table.qualifiedName(),
 					policy.name());
-			contribution.setExitStatus(ALREADY_MIGRATED);
+			contribution.setExitStatus(MigrationOutcome.ALREADY_MIGRATED);
 			return RepeatStatus.FINISHED;
 		}
 		boolean keepSource = TableJobParameters.flag(contribution.getStepExecution().getJobParameters(),

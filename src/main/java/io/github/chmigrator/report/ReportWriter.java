@@ -21,13 +21,14 @@ import org.springframework.batch.core.repository.JobRepository;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-import io.github.chmigrator.copy.CopiedPartitions;
-import io.github.chmigrator.copy.CopiedPartitions.CopiedPartition;
-import io.github.chmigrator.job.MigratorFailures;
-import io.github.chmigrator.job.TableJobParameters;
-import io.github.chmigrator.plan.PartitionPlanner;
-import io.github.chmigrator.policy.CheckPolicyTasklet;
-import io.github.chmigrator.swap.SwapTablesTasklet;
+import io.github.chmigrator.core.AtomicFiles;
+import io.github.chmigrator.core.MigratorFailures;
+import io.github.chmigrator.core.Sizes;
+import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
+import io.github.chmigrator.partition.CopiedPartitions;
+import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
  * Writes the {@link TableReport} after every run of a table's job, whatever its outcome,
@@ -131,7 +132,7 @@ public class ReportWriter implements JobExecutionListener {
 	}
 
 	private static String status(JobExecution execution) {
-		if (execution.getExitStatus().getExitCode().equals(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode())) {
+		if (MigrationOutcome.alreadyMigrated(execution)) {
 			return "ALREADY_MIGRATED";
 		}
 		BatchStatus status = execution.getStatus();
@@ -142,8 +143,8 @@ public class ReportWriter implements JobExecutionListener {
 	private static long lateRows(JobExecution execution) {
 		return execution.getStepExecutions()
 			.stream()
-			.filter((step) -> step.getStepName().equals("swapTables"))
-			.mapToLong((step) -> step.getExecutionContext().getLong(SwapTablesTasklet.LATE_ROWS, 0))
+			.filter((step) -> step.getStepName().equals(MigrationOutcome.SWAP_STEP))
+			.mapToLong((step) -> step.getExecutionContext().getLong(MigrationOutcome.LATE_ROWS, 0))
 			.sum();
 	}
 

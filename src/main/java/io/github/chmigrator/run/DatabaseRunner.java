@@ -11,11 +11,11 @@ import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.config.MigrationSettings;
-import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.run.TableSelection.Decision;
 
 /**

@@ -11,8 +11,8 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 
 import io.github.chmigrator.job.MigrationJobConfiguration;
-import io.github.chmigrator.job.TableJobParameters;
-import io.github.chmigrator.plan.PartitionPlanner;
+import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
  * {@code --list}: the recent job instances (one per table and target policy) and their executions

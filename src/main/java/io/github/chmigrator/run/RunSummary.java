@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.core.ExitCodes;
 
 /**
  * One run of the migrator over one or more tables: what the run report and the metrics (design

@@ -11,16 +11,17 @@ import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.config.MigrationSettings;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.core.MigratorFailures;
+import io.github.chmigrator.job.GracefulStop;
 import io.github.chmigrator.job.MigrationJobConfiguration;
-import io.github.chmigrator.job.MigratorFailures;
-import io.github.chmigrator.job.TableJobParameters;
 import io.github.chmigrator.lock.TableLock;
 import io.github.chmigrator.lock.TableLocks;
-import io.github.chmigrator.policy.CheckPolicyTasklet;
+import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.report.ReportWriter;
 
 /**
@@ -150,7 +151,7 @@ public class TableRunner {
 		var report = this.reports.take(execution.getId());
 		String ids = "job instance %d, execution %d".formatted(execution.getJobInstanceId(), execution.getId());
 		if (execution.getStatus() == BatchStatus.COMPLETED) {
-			boolean already = execution.getExitStatus().getExitCode().equals(CheckPolicyTasklet.ALREADY_MIGRATED.getExitCode());
+			boolean already = MigrationOutcome.alreadyMigrated(execution);
 			logger.info("{} ({}; report {})", summary, ids, reportFile);
 			return new TableOutcome(table.database(), table.table(), already ? "ALREADY_MIGRATED" : "COMPLETED",
 					ExitCodes.OK, summary, report, reportFile);

@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.github.chmigrator.clickhouse.TableInfo;
-import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.migration.TableJobParameters;
 
 /**
  * Which tables of a database {@code --mode full} migrates, in name order, and why it leaves the

@@ -7,14 +7,15 @@ import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.DdlRewriter;
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.clickhouse.TableOperations;
-import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.legacy.ProgressFile.TableProgress;
 import io.github.chmigrator.legacy.ProgressImport;
+import io.github.chmigrator.migration.TableJobParameters;
 
 /**
  * The {@code cloneSchema} step: creates the work table ({@link TableJobParameters#workTable()})

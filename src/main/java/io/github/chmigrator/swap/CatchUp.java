@@ -9,16 +9,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.DdlRewriter;
 import io.github.chmigrator.clickhouse.PartInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
-import io.github.chmigrator.copy.BlockRanges;
-import io.github.chmigrator.copy.MergeControl;
-import io.github.chmigrator.job.FailurePoints;
-import io.github.chmigrator.report.Sizes;
-import io.github.chmigrator.schema.DdlRewriter;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.core.Sizes;
+import io.github.chmigrator.faults.FailurePoints;
+import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.partition.BlockRanges;
 
 /**
  * Moves the rows that reached the source after their partition was copied: parts whose block
@@ -48,7 +49,7 @@ class CatchUp {
 
 	static final String STAGED = "catchUpStaged";
 
-	static final String MOVED_ROWS = "catchUpRows";
+	static final String MOVED_ROWS = MigrationOutcome.LATE_ROWS;
 
 	private static final String HOLDER = "catch-up";
 

@@ -13,17 +13,17 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.TableInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
-import io.github.chmigrator.copy.BlockRanges;
-import io.github.chmigrator.copy.CopiedPartitions;
-import io.github.chmigrator.copy.MergeControl;
-import io.github.chmigrator.copy.CopiedPartitions.CopiedPartition;
-import io.github.chmigrator.job.FailurePoints;
-import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.faults.FailurePoints;
+import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.BlockRanges;
+import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
+import io.github.chmigrator.partition.CopiedPartitions;
 
 /**
  * The {@code swapTables} step: the original name ends up holding the S3 data.
@@ -40,9 +40,6 @@ import io.github.chmigrator.job.TableJobParameters;
  * ExecutionContext key {@value #PHASE}: empty, {@code SWAPPED}, then {@code DONE}.
  */
 public class SwapTablesTasklet implements Tasklet {
-
-	/** Rows inserted into the source during the migration and moved by this step (ExecutionContext key). */
-	public static final String LATE_ROWS = CatchUp.MOVED_ROWS;
 
 	static final String PHASE = "phase";
 

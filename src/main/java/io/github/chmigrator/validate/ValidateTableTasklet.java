@@ -13,11 +13,11 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.github.chmigrator.clickhouse.Checksum;
 import io.github.chmigrator.clickhouse.TableOperations;
-import io.github.chmigrator.copy.CopiedPartitions;
-import io.github.chmigrator.copy.CopiedPartitions.CopiedPartition;
-import io.github.chmigrator.job.TableJobParameters;
-import io.github.chmigrator.plan.PartitionPlanner;
-import io.github.chmigrator.report.Sizes;
+import io.github.chmigrator.core.Sizes;
+import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
+import io.github.chmigrator.partition.CopiedPartitions;
+import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
  * The {@code validateTable} step, before the swap: every planned partition was copied and its

@@ -2,8 +2,8 @@ package io.github.chmigrator.cli;
 
 import org.junit.jupiter.api.Test;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

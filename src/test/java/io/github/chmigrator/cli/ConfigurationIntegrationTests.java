@@ -16,7 +16,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import io.github.chmigrator.ClickhouseMigratorApplication;
-import io.github.chmigrator.ExitCodes;
+import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.TableFingerprint;
 import io.github.chmigrator.support.TestDatabase;

@@ -21,9 +21,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
-import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.cli.ConfigFile;
 import io.github.chmigrator.clickhouse.Sql;
+import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.Closeables;
 import io.github.chmigrator.support.EmbeddedPostgresServer;

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
-import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.clickhouse.Sql;
+import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.Closeables;
 import io.github.chmigrator.support.EmbeddedPostgresServer;

@@ -8,7 +8,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.legacy.ProgressFile.PartitionProgress;
 import io.github.chmigrator.legacy.ProgressFile.TableProgress;
 

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

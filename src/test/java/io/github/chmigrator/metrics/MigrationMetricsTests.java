@@ -33,8 +33,8 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.yaml.snakeyaml.Yaml;
 
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.report.TableReport;
 import io.github.chmigrator.run.RunSummary;
 import io.github.chmigrator.run.TableOutcome;

@@ -3,9 +3,9 @@ package io.github.chmigrator.support;
 import java.util.List;
 
 import io.github.chmigrator.clickhouse.Checksum;
+import io.github.chmigrator.clickhouse.DdlRewriter;
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.clickhouse.TableOperations;
-import io.github.chmigrator.schema.DdlRewriter;
 
 /**
  * What must not change when a table moves: its rows (count and a hash of every stored column)
@@ -51,7 +51,6 @@ public record TableFingerprint(Checksum checksum, String definition) {
 	public static String policy(TestDatabase db, String table) {
 		return db.catalog().table(db.name(), table).orElseThrow().storagePolicy();
 	}
-
 
 	/**
 	 * Count and hash of the distinct rows found across the given tables (those that exist), by

@@ -13,8 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.github.chmigrator.ExitCodes;
 import io.github.chmigrator.clickhouse.Sql;
+import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.Migrator;
 import io.github.chmigrator.support.TableFingerprint;

@@ -1,4 +1,4 @@
-package io.github.chmigrator;
+package io.github.chmigrator.core;
 
 /** The exit codes a scheduler sees. */
 public final class ExitCodes {

@@ -1,4 +1,4 @@
-package io.github.chmigrator.report;
+package io.github.chmigrator.migration;
 
 import java.util.List;
 import java.util.Locale;
@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import io.github.chmigrator.clickhouse.PartitionInfo;
-import io.github.chmigrator.plan.PartitionPlanner;
+import io.github.chmigrator.core.Sizes;
+import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
  * The operator's progress line, one per partition: table, partition, {@code [i/n]}, rows, bytes,

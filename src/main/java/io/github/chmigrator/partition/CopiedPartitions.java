@@ -1,4 +1,4 @@
-package io.github.chmigrator.copy;
+package io.github.chmigrator.partition;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,8 +10,6 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import io.github.chmigrator.clickhouse.PartitionInfo;
-import io.github.chmigrator.plan.PartitionPlanner;
-import io.github.chmigrator.plan.Plan;
 
 /**
  * What the copy workers recorded for every planned partition of a job instance, across all its
@@ -33,7 +31,7 @@ public final class CopiedPartitions {
 
 		public boolean done() {
 			return this.status == BatchStatus.COMPLETED
-					&& CopyPartitionTasklet.DONE.equals(this.context.getString(PartitionPlanner.STATE, ""));
+					&& PartitionPlanner.DONE.equals(this.context.getString(PartitionPlanner.STATE, ""));
 		}
 
 		public long copiedRows() {

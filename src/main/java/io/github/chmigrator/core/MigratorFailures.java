@@ -1,11 +1,8 @@
-package io.github.chmigrator.job;
+package io.github.chmigrator.core;
 
 import java.util.Collection;
 
 import org.springframework.batch.core.job.JobExecutionException;
-
-import io.github.chmigrator.ExitCodes;
-import io.github.chmigrator.MigratorException;
 
 /** Finds the operator-facing cause in what a job or step failed with. */
 public final class MigratorFailures {

@@ -1,9 +1,11 @@
-package io.github.chmigrator.clickhouse;
+package io.github.chmigrator.config;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.github.chmigrator.config.MigrationSettings;
+import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.ClickHouseClient;
+import io.github.chmigrator.clickhouse.ClickHouseSettings;
 
 /** The ClickHouse pool and catalog, separate from the JobRepository's DataSource. */
 @Configuration(proxyBeanMethods = false)

@@ -1,4 +1,4 @@
-package io.github.chmigrator.plan;
+package io.github.chmigrator.partition;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -59,6 +59,12 @@ public class PartitionPlanner implements Partitioner {
 	public static final String NOTE = "note";
 
 	public static final String STATE = "state";
+
+	/** {@link #STATE}: the copy is verified in the target and recorded; source parts may be dropped. */
+	public static final String COPIED = "COPIED";
+
+	/** {@link #STATE}: the source parts are dropped (or kept with {@code --keep-source}). */
+	public static final String DONE = "DONE";
 
 	public static final String COPIED_PARTS = "copiedParts";
 

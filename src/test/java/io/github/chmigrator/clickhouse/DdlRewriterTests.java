@@ -1,4 +1,4 @@
-package io.github.chmigrator.schema;
+package io.github.chmigrator.clickhouse;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,11 +1,9 @@
-package io.github.chmigrator.schema;
+package io.github.chmigrator.clickhouse;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-
-import io.github.chmigrator.clickhouse.Sql;
 
 /**
  * Rewrites the {@code CREATE TABLE} statement ClickHouse reports for a table (either

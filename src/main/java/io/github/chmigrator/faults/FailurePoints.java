@@ -1,4 +1,4 @@
-package io.github.chmigrator.job;
+package io.github.chmigrator.faults;
 
 import java.util.Arrays;
 import java.util.List;

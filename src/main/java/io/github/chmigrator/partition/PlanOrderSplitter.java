@@ -1,4 +1,4 @@
-package io.github.chmigrator.plan;
+package io.github.chmigrator.partition;
 
 import java.util.Comparator;
 import java.util.LinkedHashSet;

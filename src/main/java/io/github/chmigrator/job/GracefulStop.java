@@ -1,4 +1,4 @@
-package io.github.chmigrator.run;
+package io.github.chmigrator.job;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,7 @@ import org.springframework.beans.factory.DisposableBean;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-import io.github.chmigrator.job.TableJobParameters;
+import io.github.chmigrator.migration.TableJobParameters;
 
 /**
  * SIGTERM or Ctrl-C (SIGINT) while tables migrate: every job this process runs is asked to stop.

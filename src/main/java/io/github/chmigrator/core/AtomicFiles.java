@@ -1,4 +1,4 @@
-package io.github.chmigrator.report;
+package io.github.chmigrator.core;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

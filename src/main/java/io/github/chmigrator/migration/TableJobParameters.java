@@ -1,4 +1,4 @@
-package io.github.chmigrator.job;
+package io.github.chmigrator.migration;
 
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;

@@ -1,4 +1,4 @@
-package io.github.chmigrator.copy;
+package io.github.chmigrator.migration;
 
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package io.github.chmigrator;
+package io.github.chmigrator.core;
 
 /**
  * A failure the operator can act on: a wrong flag, an unknown table or policy, an unreachable

@@ -1,0 +1,36 @@
+package io.github.chmigrator.migration;
+
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.JobExecution;
+
+/**
+ * What the job's steps leave for its listeners and runners beyond {@code COMPLETED} and
+ * {@code FAILED}: the exit status of a table that needs no migration, and the swap step's count
+ * of late rows.
+ */
+public final class MigrationOutcome {
+
+	/** The exit status of a table that is already on the target policy: nothing to do. */
+	public static final ExitStatus ALREADY_MIGRATED = new ExitStatus("ALREADY_MIGRATED",
+			"the table is already on the target storage policy");
+
+	/** The name of the step that swaps the work table in. */
+	public static final String SWAP_STEP = "swapTables";
+
+	/** The swap step's ExecutionContext key: rows that reached the source after their partition was copied. */
+	public static final String LATE_ROWS = "catchUpRows";
+
+	private MigrationOutcome() {
+	}
+
+	/** Whether the job (or its policy check) ended with {@link #ALREADY_MIGRATED}. */
+	public static boolean alreadyMigrated(ExitStatus exitStatus) {
+		return exitStatus.getExitCode().equals(ALREADY_MIGRATED.getExitCode());
+	}
+
+	/** Whether the execution ended with {@link #ALREADY_MIGRATED}. */
+	public static boolean alreadyMigrated(JobExecution execution) {
+		return alreadyMigrated(execution.getExitStatus());
+	}
+
+}
