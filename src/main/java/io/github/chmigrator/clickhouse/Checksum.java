@@ -1,7 +1,8 @@
 package io.github.chmigrator.clickhouse;
 
 /**
- * Rows and an order-independent hash of rows: {@code sum(cityHash64(columns…))} modulo 2^64, so a
+ * Rows and an order-independent hash of rows: {@code sum(cityHash64(tuple(columns…)))} modulo 2^64 (NULL hashed
+ * as a value of its own), so a
  * missing, extra or changed row changes it whatever the order of parts and rows.
  *
  * @param rows the rows hashed

@@ -47,15 +47,18 @@ public class ClickHouseCatalog {
 				ClickHouseCatalog::table);
 	}
 
-	/** The partitions of a table that have active parts, ordered by partition id. */
+	/**
+	 * The partitions of a table that have active data parts, ordered by partition id (patch parts of
+	 * lightweight {@code UPDATE}s are not partitions of their own, see {@link Sql#DATA_PARTS}).
+	 */
 	public List<PartitionInfo> partitions(String database, String table) {
 		return this.client.query("""
 				SELECT partition_id, any(partition), sum(rows), sum(bytes_on_disk), count(),
 				       arrayStringConcat(arraySort(groupUniqArray(disk_name)), ',')
 				FROM system.parts
-				WHERE database = %s AND table = %s AND active
+				WHERE database = %s AND table = %s AND active AND %s
 				GROUP BY partition_id
-				ORDER BY partition_id""".formatted(Sql.literal(database), Sql.literal(table)),
+				ORDER BY partition_id""".formatted(Sql.literal(database), Sql.literal(table), Sql.DATA_PARTS),
 				ClickHouseCatalog::partition);
 	}
 

@@ -6,6 +6,13 @@ package io.github.chmigrator.clickhouse;
  */
 public final class Sql {
 
+	/**
+	 * The {@code system.parts} condition for data parts: patch parts of lightweight {@code UPDATE}s
+	 * live in partitions of their own, {@code patch-<hash>-<partition id>}, which no data partition
+	 * id can look like (ids are numbers, dates, hashes, joined with {@code -}).
+	 */
+	public static final String DATA_PARTS = "NOT startsWith(partition_id, 'patch-')";
+
 	private Sql() {
 	}
 

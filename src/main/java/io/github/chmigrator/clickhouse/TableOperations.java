@@ -2,6 +2,7 @@ package io.github.chmigrator.clickhouse;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -67,25 +68,58 @@ public class TableOperations {
 		});
 	}
 
-	/** Active parts of a table, optionally of one partition, by block range. */
+	/**
+	 * Active data parts of a table, optionally of one partition, by block range. Patch parts of
+	 * lightweight {@code UPDATE}s (partition ids {@code patch-…}) are not data parts: readers apply
+	 * them to the data parts of their partition.
+	 */
 	public List<PartInfo> activeParts(String database, String table, String partitionId) {
 		String partition = (partitionId != null) ? " AND partition_id = " + Sql.literal(partitionId) : "";
 		return this.client.query("""
 				SELECT name, partition_id, min_block_number, max_block_number, rows
 				FROM system.parts
-				WHERE database = %s AND table = %s AND active%s
-				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table), partition),
+				WHERE database = %s AND table = %s AND active AND %s%s
+				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
+				Sql.DATA_PARTS, partition),
 				(row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getLong(5)));
 	}
 
-	/** Rows in the active parts of one partition. */
-	public long partitionRows(String database, String table, String partitionId) {
+	/**
+	 * Rows stored in the active parts of one partition, lightweight-deleted ones included
+	 * ({@code system.parts.rows}): what the plan counted.
+	 */
+	public long storedRows(String database, String table, String partitionId) {
 		return activeParts(database, table, partitionId).stream().mapToLong(PartInfo::rows).sum();
 	}
 
-	/** Rows in all active parts of a table. */
+	/** Rows a reader sees in one partition ({@code count()}: lightweight-deleted rows excluded). */
+	public long partitionRows(String database, String table, String partitionId) {
+		return count(database, table, "_partition_id = " + Sql.literal(partitionId));
+	}
+
+	/** Rows a reader sees in the given parts. */
+	public long rowsOfParts(String database, String table, Collection<String> parts) {
+		return parts.isEmpty() ? 0 : count(database, table, "_part IN (" + literals(parts) + ")");
+	}
+
+	/** Rows a reader sees in the whole table. */
 	public long partitionRowsTotal(String database, String table) {
-		return activeParts(database, table, null).stream().mapToLong(PartInfo::rows).sum();
+		return count(database, table, "1");
+	}
+
+	/** Rows a reader sees per partition id, in one query for the whole table. */
+	public Map<String, Long> rowsPerPartition(String database, String table) {
+		return this.client
+			.query("SELECT _partition_id, count() FROM " + Sql.qualified(database, table) + " GROUP BY _partition_id",
+					(row) -> Map.entry(row.getString(1), row.getLong(2)))
+			.stream()
+			.collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+	}
+
+	private long count(String database, String table, String where) {
+		return this.client.queryFirst("SELECT count() FROM " + Sql.qualified(database, table) + " WHERE " + where,
+				(row) -> row.getLong(1))
+			.orElseThrow();
 	}
 
 	/** Columns stored on disk (ordinary, DEFAULT and MATERIALIZED; not ALIAS or EPHEMERAL), in table order. */
@@ -137,7 +171,8 @@ public class TableOperations {
 
 	private Checksum checksum(String database, String table, List<String> columns, String where) {
 		String hashed = columns.stream().map(Sql::identifier).collect(Collectors.joining(", "));
-		return this.client.queryFirst("SELECT count(), toString(sum(cityHash64(" + hashed + "))) FROM "
+		// tuple(…) hashes NULL as a value of its own: cityHash64(a, NULL) would be NULL, and sum() skips NULLs
+		return this.client.queryFirst("SELECT count(), toString(sum(cityHash64(tuple(" + hashed + ")))) FROM "
 				+ Sql.qualified(database, table) + " WHERE " + where,
 				(row) -> new Checksum(row.getLong(1), row.getString(2)))
 			.orElseThrow();

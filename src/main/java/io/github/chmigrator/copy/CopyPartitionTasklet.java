@@ -2,7 +2,6 @@ package io.github.chmigrator.copy;
 
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,21 +114,24 @@ public class CopyPartitionTasklet implements Tasklet {
 			boolean checksum) {
 		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
 		long started = System.nanoTime();
-		// merges stay stopped until the copied parts are dropped (dropCopiedParts releases them)
+		// merges stay stopped on the source until the copied parts are dropped (dropCopiedParts
+		// releases them), and on the work table until the swap; stopped again on every attempt, since
+		// a server restart forgets SYSTEM STOP MERGES and a merge would fold copied rows
+		this.operations.stopMerges(job.database(), job.workTable());
 		this.merges.hold(job.database(), job.table(), partitionId);
 		try {
 			refuseUnsafeRecopy(job, context, partitionId);
 			CopyStrategy strategy = this.strategies.select(requested);
 			for (int attempt = 1;; attempt++) {
 				List<PartInfo> parts = this.operations.activeParts(job.database(), job.table(), partitionId);
-				long rows = parts.stream().mapToLong(PartInfo::rows).sum();
+				long rows = this.operations.rowsOfParts(job.database(), job.table(), names(parts));
 				this.operations.dropPartition(job.database(), job.workTable(), partitionId);
 				strategy = copyOnce(job, requested, strategy, new CopyRequest(job.database(), job.table(), job.workTable(),
 						partitionId, parts, columns));
 				this.failurePoints.reached("copy.afterCopy", partitionId);
 				long copied = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
 				if (copied == rows) {
-					record(job, context, strategy, parts, columns, checksum, attempt, started);
+					record(job, context, strategy, parts, rows, columns, checksum, attempt, started);
 					return;
 				}
 				logger.warn("Table {} partition {}: source had {} rows in {} parts, target has {} after {}: the partition changed while copied; copying again ({}/{})",
@@ -155,11 +157,11 @@ public class CopyPartitionTasklet implements Tasklet {
 	 * may have dropped source parts whose record was lost. Clearing would lose those rows: stop.
 	 */
 	private void refuseUnsafeRecopy(TableJobParameters job, ExecutionContext context, String partitionId) {
-		long inTarget = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
+		long inTarget = this.operations.storedRows(job.database(), job.workTable(), partitionId);
 		if (inTarget == 0) {
 			return;
 		}
-		long inSource = this.operations.partitionRows(job.database(), job.table(), partitionId);
+		long inSource = this.operations.storedRows(job.database(), job.table(), partitionId);
 		long planned = context.getLong(PartitionPlanner.PLANNED_ROWS, 0);
 		boolean swapped = this.catalog.table(job.database(), job.table())
 			.map((table) -> table.storagePolicy().equals(job.targetPolicy()))
@@ -202,7 +204,7 @@ public class CopyPartitionTasklet implements Tasklet {
 			return strategy;
 		}
 		catch (ClickHouseException ex) {
-			if (!strategy.name().equals("attach") || !this.strategies.fallBackAfter(requested, job.qualifiedTable(), ex)) {
+			if (!strategy.name().equals("attach") || !this.strategies.fallBackAfter(requested, job.qualifiedTable(), request.partitionId(), ex)) {
 				throw ex;
 			}
 			this.operations.dropPartition(job.database(), job.workTable(), request.partitionId());
@@ -213,12 +215,10 @@ public class CopyPartitionTasklet implements Tasklet {
 	}
 
 	private void record(TableJobParameters job, ExecutionContext context, CopyStrategy strategy, List<PartInfo> parts,
-			List<String> columns, boolean checksum, int attempts, long started) {
+			long rows, List<String> columns, boolean checksum, int attempts, long started) {
 		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
-		long rows = parts.stream().mapToLong(PartInfo::rows).sum();
 		if (checksum && !parts.isEmpty()) {
-			Checksum source = this.operations.checksumOfParts(job.database(), job.table(), columns,
-					parts.stream().map(PartInfo::name).toList());
+			Checksum source = this.operations.checksumOfParts(job.database(), job.table(), columns, names(parts));
 			Checksum target = this.operations.checksumOfPartition(job.database(), job.workTable(), columns, partitionId);
 			if (!source.equals(target)) {
 				throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable()
@@ -226,7 +226,7 @@ public class CopyPartitionTasklet implements Tasklet {
 			}
 			context.putString(PartitionPlanner.CHECKSUM, source.hash());
 		}
-		context.putString(PartitionPlanner.COPIED_PARTS, parts.stream().map(PartInfo::name).collect(Collectors.joining(",")));
+		context.putString(PartitionPlanner.COPIED_PARTS, String.join(",", names(parts)));
 		context.putString(PartitionPlanner.COPIED_BLOCKS, BlockRanges.of(parts).format());
 		context.putLong(PartitionPlanner.COPIED_ROWS, rows);
 		context.putString(PartitionPlanner.STRATEGY, strategy.name());
@@ -271,6 +271,10 @@ public class CopyPartitionTasklet implements Tasklet {
 				this.failurePoints.reached("copy.afterDropPart", partitionId);
 			}
 		}
+	}
+
+	private static List<String> names(List<PartInfo> parts) {
+		return parts.stream().map(PartInfo::name).toList();
 	}
 
 }

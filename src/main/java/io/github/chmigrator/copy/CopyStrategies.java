@@ -9,10 +9,24 @@ import io.github.chmigrator.clickhouse.ClickHouseException;
 
 /**
  * Chooses the copy strategy for {@code --strategy auto|attach|insert}. {@code auto} uses
- * {@code attach} until the server refuses it once (older servers cannot attach across storage
- * policies), then {@code insert} for the rest of the run.
+ * {@code attach} and falls back to {@code insert} only for two refusals whose cause is known and
+ * for which {@code INSERT … SELECT} is exact:
+ * <ul>
+ * <li>the server cannot attach across storage policies (servers before cross-disk ATTACH:
+ * {@code BAD_ARGUMENTS}, "disk does not belong to storage policy"): {@code insert} for the rest of
+ * the run;</li>
+ * <li>the partition has unapplied patch parts of a lightweight {@code UPDATE}
+ * ({@code SUPPORT_IS_DISABLED}, "unapplied patch parts"): {@code insert} for that partition, whose
+ * SELECT reads the rows with the patches applied.</li>
+ * </ul>
+ * Any other refusal (the work table's columns no longer match the source's, say) fails the
+ * partition: copying with a stale column list would lose data.
  */
 public class CopyStrategies {
+
+	private static final int BAD_ARGUMENTS = 36;
+
+	private static final int SUPPORT_IS_DISABLED = 344;
 
 	private static final Logger logger = LoggerFactory.getLogger(CopyStrategies.class);
 
@@ -42,18 +56,27 @@ public class CopyStrategies {
 	}
 
 	/**
-	 * Whether to go on with {@code insert} after {@code attach} failed: only in {@code auto} mode
-	 * and only for a refusal by the server (not a network error).
+	 * Whether to copy the partition again with {@code insert} after {@code attach} failed: only in
+	 * {@code auto} mode and only for the refusals listed on this class.
 	 */
-	public boolean fallBackAfter(String requested, String table, ClickHouseException failure) {
+	public boolean fallBackAfter(String requested, String table, String partitionId, ClickHouseException failure) {
 		if (!requested.equals("auto")) {
 			return false;
 		}
-		if (this.attachRefused.compareAndSet(false, true)) {
-			logger.warn("Table {}: the server refused ATTACH PARTITION FROM ({}); copying with INSERT … SELECT instead",
-					table, failure.getMessage());
+		String message = String.valueOf(failure.getMessage());
+		if (failure.code() == BAD_ARGUMENTS && message.contains("does not belong to storage policy")) {
+			if (this.attachRefused.compareAndSet(false, true)) {
+				logger.warn("Table {}: this server cannot ATTACH PARTITION FROM across storage policies ({}); copying with INSERT … SELECT instead",
+						table, failure.getMessage());
+			}
+			return true;
 		}
-		return true;
+		if (failure.code() == SUPPORT_IS_DISABLED && message.contains("patch parts")) {
+			logger.info("Table {} partition {}: lightweight UPDATE patch parts are not applied yet; copying this partition with INSERT … SELECT, which reads the rows patched",
+					table, partitionId);
+			return true;
+		}
+		return false;
 	}
 
 }

@@ -12,7 +12,8 @@ import io.github.chmigrator.clickhouse.TableOperations;
  * part (a merge would fold a copied part with a newer one, and then neither could be dropped
  * safely), and starts them again when the last holder of this run lets go. Holders are named
  * (a partition id, the catch-up), so holding twice is harmless and one holder's release never
- * restarts merges another still needs.
+ * restarts merges another still needs. Every hold stops merges again, even when the table is
+ * already held: a server restarted meanwhile has forgotten {@code SYSTEM STOP MERGES}.
  */
 public class MergeControl {
 
@@ -25,11 +26,8 @@ public class MergeControl {
 	}
 
 	public synchronized void hold(String database, String table, String holder) {
-		Set<String> tableHolders = this.holders.computeIfAbsent(database + "." + table, (key) -> new HashSet<>());
-		if (tableHolders.isEmpty()) {
-			this.operations.stopMerges(database, table);
-		}
-		tableHolders.add(holder);
+		this.operations.stopMerges(database, table);
+		this.holders.computeIfAbsent(database + "." + table, (key) -> new HashSet<>()).add(holder);
 	}
 
 	public synchronized void release(String database, String table, String holder) {

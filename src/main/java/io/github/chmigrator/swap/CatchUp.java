@@ -104,8 +104,9 @@ class CatchUp {
 				return false;
 			}
 			Map.Entry<String, List<PartInfo>> first = fresh.entrySet().iterator().next();
-			context.putString(PENDING, new Pending(first.getKey(), first.getValue().stream().map(PartInfo::name).toList(),
-					first.getValue().stream().mapToLong(PartInfo::rows).sum(), BlockRanges.of(first.getValue()).format())
+			List<String> parts = first.getValue().stream().map(PartInfo::name).toList();
+			context.putString(PENDING, new Pending(first.getKey(), parts,
+					this.operations.rowsOfParts(database, source, parts), BlockRanges.of(first.getValue()).format())
 				.format());
 			return true;
 		}
@@ -115,6 +116,7 @@ class CatchUp {
 			context.putString(STAGED, "true");
 			return true;
 		}
+		this.failurePoints.reached("swap.beforeCatchUpMove", move.partitionId());
 		long staged = this.operations.partitionRows(database, staging, move.partitionId());
 		if (staged == move.rows()) {
 			this.operations.movePartitionToTable(database, staging, move.partitionId(), target);
@@ -146,6 +148,8 @@ class CatchUp {
 					staging, DdlRewriter.settingsValue(this.operations.showCreateTable(database, target), "storage_policy")
 						.replaceAll("^'|'$", "")));
 		}
+		// on every attempt: a server restart forgets SYSTEM STOP MERGES, and a merge would fold staged rows
+		this.operations.stopMerges(database, staging);
 		this.operations.dropPartition(database, staging, move.partitionId());
 		this.operations.insertParts(database, staging, source, this.operations.storedColumns(database, source), move.parts());
 		long staged = this.operations.partitionRows(database, staging, move.partitionId());

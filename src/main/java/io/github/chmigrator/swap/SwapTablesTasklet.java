@@ -81,7 +81,12 @@ public class SwapTablesTasklet implements Tasklet {
 		// every call below is safe to repeat, so a network error repeats it (design §11.2)
 		var client = this.operations.client();
 		if (context.getString(PHASE, "").isEmpty()) {
-			if (!client.withRetry(() -> swapped(job)) && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
+			boolean swapped = client.withRetry(() -> swapped(job));
+			if (!swapped) {
+				// the work table keeps still until the exchange, also after a server restart
+				this.operations.stopMerges(job.database(), job.workTable());
+			}
+			if (!swapped && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
 					&& client.withRetry(() -> this.catchUp.step(job.database(), job.table(), job.workTable(),
 							stagingTable(job), copied, keepSource, context))) {
 				context.putInt(MOVES_BEFORE_SWAP, context.getInt(MOVES_BEFORE_SWAP, 0) + 1);
