@@ -17,12 +17,39 @@ public class ClickHouseCatalog {
 
 	private final ClickHouseClient client;
 
+	private String serverIdentity;
+
 	public ClickHouseCatalog(ClickHouseClient client) {
 		this.client = client;
 	}
 
+	/** {@code host:port} the catalog reads from. */
+	public String endpoint() {
+		return this.client.endpoint();
+	}
+
 	public String serverVersion() {
 		return this.client.queryFirst("SELECT version()", (row) -> row.getString(1)).orElse("unknown");
+	}
+
+	/**
+	 * Who the server is, whatever name or address reaches it ({@code localhost}, {@code 127.0.0.1}
+	 * and a DNS name are one server): {@code uuid:<serverUUID()>}, the UUID a server stores at its
+	 * first start; where a server has none (an embedded engine reports zeros), {@code host:<hostName()>:<port>}.
+	 * Read once per catalog.
+	 */
+	public synchronized String serverIdentity() {
+		if (this.serverIdentity == null) {
+			this.serverIdentity = this.client
+				.queryFirst("SELECT toString(serverUUID()), hostName()", (row) -> identity(row.getString(1), row.getString(2),
+						this.client.port()))
+				.orElseThrow();
+		}
+		return this.serverIdentity;
+	}
+
+	static String identity(String serverUuid, String hostName, int port) {
+		return TableInfo.NO_UUID.equals(serverUuid) ? "host:" + hostName + ":" + port : "uuid:" + serverUuid;
 	}
 
 	/** The engine of a database ({@code Atomic}, {@code Ordinary}, …), empty when it does not exist. */
@@ -81,12 +108,12 @@ public class ClickHouseCatalog {
 
 	private static final String TABLES = """
 			SELECT database, name, engine, partition_key, storage_policy, create_table_query,
-			       toUInt64(ifNull(total_rows, 0)), toUInt64(ifNull(total_bytes, 0))
+			       toUInt64(ifNull(total_rows, 0)), toUInt64(ifNull(total_bytes, 0)), toString(uuid)
 			FROM system.tables""";
 
 	static TableInfo table(ResultSet row) throws SQLException {
 		return new TableInfo(row.getString(1), row.getString(2), row.getString(3), nullToEmpty(row.getString(4)),
-				nullToEmpty(row.getString(5)), row.getString(6), row.getLong(7), row.getLong(8));
+				nullToEmpty(row.getString(5)), row.getString(6), row.getLong(7), row.getLong(8), row.getString(9));
 	}
 
 	static PartitionInfo partition(ResultSet row) throws SQLException {

@@ -66,6 +66,11 @@ public class ClickHouseClient implements AutoCloseable {
 		return this.settings.endpoint();
 	}
 
+	/** The HTTP port the client connects to. */
+	public int port() {
+		return this.settings.port();
+	}
+
 	/** Runs a read, retried on network errors. */
 	public <T> List<T> query(String sql, RowMapper<T> mapper) {
 		return withRetry(() -> queryOnce(sql, mapper));

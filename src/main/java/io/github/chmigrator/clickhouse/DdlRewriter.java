@@ -39,9 +39,20 @@ public final class DdlRewriter {
 	 * that can be parsed
 	 */
 	public static String retarget(String createTableQuery, String database, String newTable, String storagePolicy) {
+		return retarget(createTableQuery, database, newTable, null, storagePolicy);
+	}
+
+	/**
+	 * {@link #retarget(String, String, String, String)}, the new table created with the given
+	 * {@code UUID} (Atomic databases), so that it can be recognised later.
+	 * @param uuid the new table's UUID, {@code null} for none
+	 */
+	public static String retarget(String createTableQuery, String database, String newTable, String uuid,
+			String storagePolicy) {
 		Objects.requireNonNull(storagePolicy, "storagePolicy must not be null");
 		String policy = STORAGE_POLICY + " = " + Sql.literal(storagePolicy);
-		return Statement.parse(createTableQuery).rewrite(Sql.qualified(database, newTable), policy);
+		String name = Sql.qualified(database, newTable) + ((uuid != null) ? " UUID " + Sql.literal(uuid) : "");
+		return Statement.parse(createTableQuery).rewrite(name, policy);
 	}
 
 	/**

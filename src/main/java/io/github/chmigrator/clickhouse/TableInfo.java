@@ -11,9 +11,13 @@ package io.github.chmigrator.clickhouse;
  * @param createTableQuery the full {@code CREATE TABLE} statement as the server shows it
  * @param totalRows rows in active parts (0 when unknown)
  * @param totalBytes bytes on disk of active parts (0 when unknown)
+ * @param uuid the table's UUID (Atomic databases; all zeros in Ordinary ones)
  */
 public record TableInfo(String database, String name, String engine, String partitionKey, String storagePolicy,
-		String createTableQuery, long totalRows, long totalBytes) {
+		String createTableQuery, long totalRows, long totalBytes, String uuid) {
+
+	/** The UUID of tables that have none (Ordinary databases). */
+	public static final String NO_UUID = "00000000-0000-0000-0000-000000000000";
 
 	public String qualifiedName() {
 		return database + "." + name;

@@ -22,6 +22,7 @@ import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.ProgressTracker;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PartitionPlanner;
@@ -88,14 +89,20 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
-	public CheckPolicyTasklet checkPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations) {
-		return new CheckPolicyTasklet(catalog, operations);
+	public OwnedTables ownedTables(JobRepository jobRepository) {
+		return new OwnedTables(jobRepository);
+	}
+
+	@Bean
+	public CheckPolicyTasklet checkPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations,
+			OwnedTables ownedTables) {
+		return new CheckPolicyTasklet(catalog, operations, ownedTables);
 	}
 
 	@Bean
 	public CloneSchemaTasklet cloneSchemaTasklet(TableOperations operations, ClickHouseCatalog catalog,
-			ProgressImport progressImport) {
-		return new CloneSchemaTasklet(operations, catalog, progressImport);
+			ProgressImport progressImport, OwnedTables ownedTables) {
+		return new CloneSchemaTasklet(operations, catalog, progressImport, ownedTables);
 	}
 
 	@Bean
@@ -108,8 +115,8 @@ public class MigrationStepsConfiguration {
 
 	@Bean
 	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
-			JobRepository jobRepository, MergeControl merges, FailurePoints failurePoints) {
-		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints);
+			JobRepository jobRepository, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables) {
+		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints, ownedTables);
 	}
 
 	@Bean

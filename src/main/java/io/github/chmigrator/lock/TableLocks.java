@@ -20,14 +20,15 @@ import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 
 /**
- * Takes table locks: one lock file per ClickHouse endpoint, database and table in a directory,
+ * Takes table locks: one lock file per ClickHouse server, database and table in a directory,
  * so that two runs never migrate the same table at once.
  * <p>
  * A lock file names its owner: pid, host and start time. It is stale, and removed by the next
  * run that wants it, when its owner is a process of this host that is no longer running, when it
  * was taken more than the timeout ago, or when it cannot be read and was last written more than
  * 10 seconds ago (a younger unreadable file may be one being written). A lock is only as good as
- * the names it is taken with: callers pass one canonical form of the endpoint, and share the
+ * the names it is taken with: callers pass the server's identity (the same whichever address
+ * reaches it), and share the
  * directory between every run that may touch the same tables.
  */
 public final class TableLocks {
@@ -77,7 +78,7 @@ public final class TableLocks {
 	 * Taking it is atomic: of runs racing for the same table, exactly one wins.
 	 * @param database the database
 	 * @param table the table
-	 * @param clickhouseEndpoint the server the table lives on, in one canonical form
+	 * @param clickhouseEndpoint the server the table lives on, by its identity
 	 * @return the held lock, to close when the run ends
 	 * @throws MigratorException with {@link ExitCodes#LOCKED} naming the owner if another live
 	 * run holds the lock, or with {@link ExitCodes#INVALID} if the lock file cannot be written

@@ -1,5 +1,7 @@
 package io.github.chmigrator.migration;
 
+import java.util.Objects;
+
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 
@@ -7,19 +9,22 @@ import io.github.chmigrator.clickhouse.ClickHouseSettings;
 import io.github.chmigrator.config.MigrationSettings;
 
 /**
- * The parameters of one table's migration job. The identifying ones (server, database, table,
- * target policy, and a generation) make the JobInstance: running the same command again restarts
- * it. The generation starts at 1 and only grows when a table that an earlier instance migrated is
+ * The parameters of one table's migration job. The identifying ones (the server's identity,
+ * database, table, target policy, and a generation) make the JobInstance: running the same command
+ * again restarts it, whichever name or address of the server it uses. The generation starts at 1 and only grows when a table that an earlier instance migrated is
  * found off the target policy again (restored from a backup, say), so that it can be migrated anew.
  * The other parameters are how the run behaves and may change between attempts. No credential is
  * ever a parameter.
  *
- * @param clickhouse {@code host:port} of the server
+ * @param clickhouse {@code host:port} the run reached the server at, for messages and reports
+ * @param server the server's identity ({@code ClickHouseCatalog.serverIdentity()}), {@code null}
+ * until it is known
  * @param database the database
  * @param table the table
  * @param targetPolicy the storage policy the table moves to
  */
-public record TableJobParameters(String clickhouse, String database, String table, String targetPolicy) {
+public record TableJobParameters(String clickhouse, String server, String database, String table,
+		String targetPolicy) {
 
 	public static final String WORK_SUFFIX = "__migrating";
 
@@ -29,6 +34,8 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 	public static final String STAGING_SUFFIX = "__late";
 
 	public static final String CLICKHOUSE = "clickhouse";
+
+	public static final String SERVER = "server";
 
 	public static final String DATABASE = "database";
 
@@ -56,12 +63,13 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 	}
 
 	public static TableJobParameters of(JobParameters parameters) {
-		return new TableJobParameters(parameters.getString(CLICKHOUSE), parameters.getString(DATABASE),
-				parameters.getString(TABLE), parameters.getString(TARGET_POLICY));
+		return new TableJobParameters(parameters.getString(CLICKHOUSE), parameters.getString(SERVER),
+				parameters.getString(DATABASE), parameters.getString(TABLE), parameters.getString(TARGET_POLICY));
 	}
 
 	public JobParameters toJobParameters(MigrationSettings settings, long generation) {
-		return new JobParametersBuilder().addString(CLICKHOUSE, clickhouse)
+		return new JobParametersBuilder().addString(SERVER, server)
+			.addString(CLICKHOUSE, clickhouse, false)
 			.addString(DATABASE, database)
 			.addString(TABLE, table)
 			.addString(TARGET_POLICY, targetPolicy)
@@ -77,7 +85,18 @@ public record TableJobParameters(String clickhouse, String database, String tabl
 
 	public static TableJobParameters forTable(ClickHouseSettings clickhouse, String database, String table,
 			String targetPolicy) {
-		return new TableJobParameters(clickhouse.endpoint(), database, table, targetPolicy);
+		return new TableJobParameters(clickhouse.endpoint(), null, database, table, targetPolicy);
+	}
+
+	/** These parameters for the given server identity. */
+	public TableJobParameters onServer(String identity) {
+		return new TableJobParameters(clickhouse, identity, database, table, targetPolicy);
+	}
+
+	/** Whether both name the same job: same server identity, table and target policy (the endpoint may differ). */
+	public boolean sameJob(TableJobParameters other) {
+		return Objects.equals(server, other.server) && database.equals(other.database) && table.equals(other.table)
+				&& targetPolicy.equals(other.targetPolicy);
 	}
 
 	/**

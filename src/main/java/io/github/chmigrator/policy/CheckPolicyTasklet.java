@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -18,6 +19,7 @@ import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PartitionPlanner;
 
@@ -37,22 +39,27 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private final TableOperations operations;
 
-	public CheckPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations) {
+	private final OwnedTables owned;
+
+	public CheckPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations, OwnedTables owned) {
 		this.catalog = catalog;
 		this.operations = operations;
+		this.owned = owned;
 	}
 
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
-		TableJobParameters job = TableJobParameters.of(contribution.getStepExecution().getJobParameters());
+		JobExecution execution = contribution.getStepExecution().getJobExecution();
+		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
 		String version = this.catalog.serverVersion();
+		checkServer(job, execution);
 		if (this.catalog.databaseEngine(job.database()).isEmpty()) {
 			throw invalid("database '%s' does not exist on %s".formatted(job.database(), job.clickhouse()));
 		}
 		TableInfo table = this.catalog.table(job.database(), job.table()).orElseThrow(() -> unknownTable(job));
 		StoragePolicy policy = checkedPolicy(job);
 		checkEngine(table);
-		boolean workTableExists = this.catalog.table(job.database(), job.workTable()).isPresent();
+		boolean workTableExists = checkOwnTables(job, execution, table);
 		if (table.storagePolicy().equals(policy.name())) {
 			if (workTableExists) {
 				logger.info("Table {} was swapped by an earlier run that did not finish: resuming", table.qualifiedName());
@@ -78,6 +85,39 @@ public class CheckPolicyTasklet implements Tasklet {
 				table.qualifiedName(), table.engine(), table.totalRows(), table.totalBytes(), table.storagePolicy(),
 				policy.name(), policy.s3Disks(), version, job.clickhouse());
 		return RepeatStatus.FINISHED;
+	}
+
+	/** A job instance migrates tables of one server: refuse to run it against another one. */
+	private void checkServer(TableJobParameters job, JobExecution execution) {
+		String connected = this.catalog.serverIdentity();
+		if (job.server() != null && !job.server().equals(connected)) {
+			throw invalid("job instance %d migrates %s on server %s, but this run reaches %s (%s); run it against that server"
+				.formatted(execution.getJobInstanceId(), job.qualifiedTable(), job.server(), connected,
+						this.catalog.endpoint()));
+		}
+	}
+
+	/**
+	 * The work and staging tables, where they exist, must be this instance's ({@link OwnedTables}):
+	 * a table of that name it did not create may hold rows that exist nowhere else, so nothing is
+	 * reused, cleared or dropped. Records the source table's UUID on the first attempt.
+	 * @return whether the work table exists
+	 */
+	private boolean checkOwnTables(TableJobParameters job, JobExecution execution, TableInfo source) {
+		this.owned.recordSource(execution, source);
+		String staging = job.table() + TableJobParameters.STAGING_SUFFIX;
+		for (String[] own : new String[][] { { OwnedTables.WORK, job.workTable() }, { OwnedTables.STAGING, staging } }) {
+			TableInfo existing = this.catalog.table(job.database(), own[1]).orElse(null);
+			if (existing != null && !this.owned.owns(execution, own[0], existing)) {
+				throw invalid(("table %s.%s exists, and job instance %d did not create it: it is a table of yours, or was "
+						+ "left by a run whose JobRepository is gone (another working directory, a lost ./data). It may hold "
+						+ "rows that exist nowhere else, so nothing was changed. If it is a leftover, compare it with %s: "
+						+ "move rows missing from %s back (ALTER TABLE %s ATTACH PARTITION ID '…' FROM %s.%s), then drop it "
+						+ "and rerun; otherwise rename it").formatted(job.database(), own[1], execution.getJobInstanceId(),
+								job.qualifiedTable(), job.qualifiedTable(), job.qualifiedTable(), job.database(), own[1]));
+			}
+		}
+		return this.catalog.table(job.database(), job.workTable()).isPresent();
 	}
 
 	private StoragePolicy checkedPolicy(TableJobParameters job) {

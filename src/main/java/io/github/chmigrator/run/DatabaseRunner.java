@@ -57,7 +57,7 @@ public class DatabaseRunner {
 						.completedFuture(TableOutcome.skipped(database, table, decision.skipReason())));
 					continue;
 				}
-				TableJobParameters parameters = new TableJobParameters(clickhouse, database, table, targetPolicy);
+				TableJobParameters parameters = new TableJobParameters(clickhouse, null, database, table, targetPolicy);
 				running.add(executor.submit(() -> this.tables.run(parameters, settings)));
 			}
 			for (Future<TableOutcome> outcome : running) {

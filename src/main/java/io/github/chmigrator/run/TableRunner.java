@@ -60,7 +60,8 @@ public class TableRunner {
 
 	/** Migrates a table: restarts its unfinished JobInstance, or starts one. */
 	public TableOutcome run(TableJobParameters table, MigrationSettings settings) {
-		return run(table, table.toJobParameters(settings, generation(table)));
+		TableJobParameters identified = table.onServer(this.catalog.serverIdentity());
+		return run(identified, identified.toJobParameters(settings, generation(identified)));
 	}
 
 	/**
@@ -71,7 +72,7 @@ public class TableRunner {
 		JobExecution latest = null;
 		for (JobInstance instance : this.jobRepository.findJobInstances(MigrationJobConfiguration.JOB_NAME)) {
 			JobExecution last = this.jobRepository.getLastJobExecution(instance);
-			if (last != null && TableJobParameters.of(last.getJobParameters()).equals(table)
+			if (last != null && TableJobParameters.of(last.getJobParameters()).sameJob(table)
 					&& (latest == null || generation(last) > generation(latest))) {
 				latest = last;
 			}
@@ -100,7 +101,7 @@ public class TableRunner {
 			return new TableOutcome(table.database(), table.table(), "STOPPED", ExitCodes.FAILED,
 					"not started: a stop was requested", null, null);
 		}
-		try (TableLock lock = this.locks.acquire(table.database(), table.table(), table.clickhouse())) {
+		try (TableLock lock = this.locks.acquire(table.database(), table.table(), lockKey(table))) {
 			recoverAbandoned(table, parameters);
 			return outcome(table, this.jobOperator.start(this.migrateTable, parameters));
 		}
@@ -120,6 +121,11 @@ public class TableRunner {
 			return new TableOutcome(table.database(), table.table(), "FAILED", ExitCodes.FAILED,
 					"cannot start the job: " + ex.getMessage(), null, null);
 		}
+	}
+
+	/** The lock's server part: the server's identity; an instance from before identities names its endpoint. */
+	private static String lockKey(TableJobParameters table) {
+		return (table.server() != null) ? table.server() : table.clickhouse();
 	}
 
 	/** Restarts a JobInstance by id with the parameters of its last execution. */

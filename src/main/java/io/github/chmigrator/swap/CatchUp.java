@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
@@ -19,6 +20,7 @@ import io.github.chmigrator.core.Sizes;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.partition.BlockRanges;
 
 /**
@@ -63,26 +65,31 @@ class CatchUp {
 
 	private final FailurePoints failurePoints;
 
-	CatchUp(TableOperations operations, ClickHouseCatalog catalog, MergeControl merges, FailurePoints failurePoints) {
+	private final OwnedTables owned;
+
+	CatchUp(TableOperations operations, ClickHouseCatalog catalog, MergeControl merges, FailurePoints failurePoints,
+			OwnedTables owned) {
 		this.operations = operations;
 		this.catalog = catalog;
 		this.merges = merges;
 		this.failurePoints = failurePoints;
+		this.owned = owned;
 	}
 
 	/**
 	 * Advances the move of new parts from {@code source} to {@code target} by one recorded step.
 	 * @param copied the block ranges copied by the partition workers, per partition id
 	 * @param staging the staging table's name
+	 * @param execution the job execution, which records the staging table before it is created
 	 * @return {@code false} when no new part is left
 	 */
 	boolean step(String database, String source, String target, String staging, Map<String, BlockRanges> copied,
-			boolean keepSource, ExecutionContext context) {
+			boolean keepSource, ExecutionContext context, JobExecution execution) {
 		String pending = context.getString(PENDING, "");
 		// merges on the source stay stopped from listing the new parts until they are dropped
 		this.merges.hold(database, source, HOLDER);
 		try {
-			return advance(database, source, target, staging, copied, keepSource, context, pending);
+			return advance(database, source, target, staging, copied, keepSource, context, execution, pending);
 		}
 		catch (RuntimeException ex) {
 			this.merges.release(database, source, HOLDER);
@@ -91,7 +98,8 @@ class CatchUp {
 	}
 
 	private boolean advance(String database, String source, String target, String staging,
-			Map<String, BlockRanges> copied, boolean keepSource, ExecutionContext context, String pending) {
+			Map<String, BlockRanges> copied, boolean keepSource, ExecutionContext context, JobExecution execution,
+			String pending) {
 		if (!pending.isEmpty() && !context.containsKey(STAGED) && !allActive(database, source, Pending.parse(pending))) {
 			// a merge ran before the parts were staged (a crash in between): nothing moved yet, list again
 			context.remove(PENDING);
@@ -112,7 +120,14 @@ class CatchUp {
 		}
 		Pending move = Pending.parse(pending);
 		if (!context.containsKey(STAGED)) {
-			stage(database, source, target, staging, move);
+			String uuid = this.owned.reserved(execution, OwnedTables.STAGING);
+			if (uuid == null) {
+				// recorded (and committed on return) before the staging table is created
+				this.owned.reserve(execution, OwnedTables.STAGING,
+						"Atomic".equals(this.catalog.databaseEngine(database).orElse("")));
+				return true;
+			}
+			stage(database, source, target, staging, OwnedTables.uuidClause(uuid), move);
 			context.putString(STAGED, "true");
 			return true;
 		}
@@ -142,11 +157,11 @@ class CatchUp {
 		return active.containsAll(move.parts());
 	}
 
-	private void stage(String database, String source, String target, String staging, Pending move) {
+	private void stage(String database, String source, String target, String staging, String uuid, Pending move) {
 		if (this.catalog.table(database, staging).isEmpty()) {
-			this.operations.createTable(DdlRewriter.retarget(this.operations.showCreateTable(database, target), database,
-					staging, DdlRewriter.settingsValue(this.operations.showCreateTable(database, target), "storage_policy")
-						.replaceAll("^'|'$", "")));
+			String ddl = this.operations.showCreateTable(database, target);
+			this.operations.createTable(DdlRewriter.retarget(ddl, database, staging, uuid,
+					DdlRewriter.settingsValue(ddl, "storage_policy").replaceAll("^'|'$", "")));
 		}
 		// on every attempt: a server restart forgets SYSTEM STOP MERGES, and a merge would fold staged rows
 		this.operations.stopMerges(database, staging);

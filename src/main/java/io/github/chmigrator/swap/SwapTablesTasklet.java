@@ -5,6 +5,7 @@ import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -20,6 +21,7 @@ import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
@@ -62,13 +64,16 @@ public class SwapTablesTasklet implements Tasklet {
 
 	private final FailurePoints failurePoints;
 
+	private final OwnedTables owned;
+
 	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, JobRepository jobRepository,
-			MergeControl merges, FailurePoints failurePoints) {
+			MergeControl merges, FailurePoints failurePoints, OwnedTables owned) {
 		this.operations = operations;
 		this.catalog = catalog;
 		this.jobRepository = jobRepository;
-		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints);
+		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints, owned);
 		this.failurePoints = failurePoints;
+		this.owned = owned;
 	}
 
 	@Override
@@ -88,7 +93,7 @@ public class SwapTablesTasklet implements Tasklet {
 			}
 			if (!swapped && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
 					&& client.withRetry(() -> this.catchUp.step(job.database(), job.table(), job.workTable(),
-							stagingTable(job), copied, keepSource, context))) {
+							stagingTable(job), copied, keepSource, context, step.getJobExecution()))) {
 				context.putInt(MOVES_BEFORE_SWAP, context.getInt(MOVES_BEFORE_SWAP, 0) + 1);
 				return RepeatStatus.CONTINUABLE;
 			}
@@ -97,10 +102,10 @@ public class SwapTablesTasklet implements Tasklet {
 			return RepeatStatus.CONTINUABLE;
 		}
 		if (client.withRetry(() -> this.catchUp.step(job.database(), job.workTable(), job.table(), stagingTable(job), copied,
-				keepSource, context))) {
+				keepSource, context, step.getJobExecution()))) {
 			return RepeatStatus.CONTINUABLE;
 		}
-		client.withRetry(() -> retireOldTable(job, keepSource));
+		client.withRetry(() -> retireOldTable(job, keepSource, step.getJobExecution()));
 		context.putString(PHASE, "DONE");
 		logger.info("Table {}: swapped; {} now holds the data on storage policy '{}'{}", job.qualifiedTable(),
 				job.qualifiedTable(), job.targetPolicy(),
@@ -149,8 +154,10 @@ public class SwapTablesTasklet implements Tasklet {
 		return job.table() + TableJobParameters.STAGING_SUFFIX;
 	}
 
-	private boolean retireOldTable(TableJobParameters job, boolean keepSource) {
-		this.operations.dropTable(job.database(), stagingTable(job));
+	private boolean retireOldTable(TableJobParameters job, boolean keepSource, JobExecution execution) {
+		this.catalog.table(job.database(), stagingTable(job))
+			.filter((staging) -> this.owned.owns(execution, OwnedTables.STAGING, staging))
+			.ifPresent((staging) -> this.operations.dropTable(job.database(), staging.name()));
 		if (this.catalog.table(job.database(), job.workTable()).isEmpty()) {
 			return true;
 		}

@@ -54,14 +54,21 @@ class ClickHouseCatalogTests {
 
 	@Test
 	void mergeTreeFamilyAndReplicatedEnginesAreTold() {
-		TableInfo summing = new TableInfo("db", "t", "SummingMergeTree", "", "default", "", 0, 0);
-		TableInfo replicated = new TableInfo("db", "t", "ReplicatedMergeTree", "", "default", "", 0, 0);
-		TableInfo log = new TableInfo("db", "t", "Log", "", "", "", 0, 0);
+		TableInfo summing = new TableInfo("db", "t", "SummingMergeTree", "", "default", "", 0, 0, "");
+		TableInfo replicated = new TableInfo("db", "t", "ReplicatedMergeTree", "", "default", "", 0, 0, "");
+		TableInfo log = new TableInfo("db", "t", "Log", "", "", "", 0, 0, "");
 
 		assertThat(summing.isMergeTreeFamily()).isTrue();
 		assertThat(summing.isReplicated()).isFalse();
 		assertThat(replicated.isReplicated()).isTrue();
 		assertThat(log.isMergeTreeFamily()).isFalse();
+	}
+
+	@Test
+	void aServerIsIdentifiedByItsUuidAndWithoutOneByHostNameAndPort() {
+		assertThat(ClickHouseCatalog.identity("6f1c2d3e-0000-4000-8000-000000000001", "node-1", 8123))
+			.isEqualTo("uuid:6f1c2d3e-0000-4000-8000-000000000001");
+		assertThat(ClickHouseCatalog.identity(TableInfo.NO_UUID, "node-1", 8123)).isEqualTo("host:node-1:8123");
 	}
 
 }

@@ -80,6 +80,17 @@ class DdlRewriterTests {
 	}
 
 	@Test
+	void retargetedTableGetsTheGivenUuidInPlaceOfTheSourcesOne() {
+		String withUuid = EVENTS_ONE_LINE.replace("CREATE TABLE ddl_probe.events ",
+				"CREATE TABLE ddl_probe.events UUID '11111111-2222-3333-4444-555555555555' ");
+		assertThat(DdlRewriter.retarget(withUuid, "ddl_probe", "events_s3", "66666666-7777-8888-9999-000000000000", "s3"))
+			.isEqualTo(EVENTS_ONE_LINE
+				.replace("CREATE TABLE ddl_probe.events ",
+						"CREATE TABLE `ddl_probe`.`events_s3` UUID '66666666-7777-8888-9999-000000000000' ")
+				.replace("storage_policy = 'default'", "storage_policy = 's3'"));
+	}
+
+	@Test
 	void multiLineStatementIsRetargeted() {
 		assertThat(DdlRewriter.retarget(EVENTS_MULTI_LINE, "ddl_probe", "events_s3", "s3"))
 			.isEqualTo(EVENTS_MULTI_LINE.replace("ddl_probe.events\n", "`ddl_probe`.`events_s3`\n")

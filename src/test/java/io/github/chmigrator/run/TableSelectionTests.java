@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TableSelectionTests {
 
 	private static TableInfo table(String name, String engine, String policy) {
-		return new TableInfo("db", name, engine, "", policy, "", 0, 0);
+		return new TableInfo("db", name, engine, "", policy, "", 0, 0, "");
 	}
 
 	@Test
