@@ -74,6 +74,21 @@ public class ClickHouseCatalog {
 				ClickHouseCatalog::table);
 	}
 
+	/** The views that read from a table ({@code system.tables.dependencies_*}), as {@code database.name}. */
+	public List<String> dependentViews(String database, String table) {
+		return this.client.query("""
+				SELECT arrayJoin(arrayMap((d, t) -> concat(d, '.', t), dependencies_database, dependencies_table))
+				FROM system.tables
+				WHERE database = %s AND name = %s""".formatted(Sql.literal(database), Sql.literal(table)),
+				(row) -> row.getString(1));
+	}
+
+	/** The detached parts of a table ({@code system.detached_parts}), by name. */
+	public List<String> detachedParts(String database, String table) {
+		return this.client.query("SELECT name FROM system.detached_parts WHERE database = " + Sql.literal(database)
+				+ " AND table = " + Sql.literal(table) + " ORDER BY name", (row) -> row.getString(1));
+	}
+
 	/**
 	 * The partitions of a table that have active data parts, ordered by partition id (patch parts of
 	 * lightweight {@code UPDATE}s are not partitions of their own, see {@link Sql#DATA_PARTS}).

@@ -54,6 +54,23 @@ public class TableOperations {
 				+ Sql.qualified(database, spare) + " TO " + Sql.qualified(database, second));
 	}
 
+	/** The server's clock, in milliseconds since the epoch. */
+	public long serverTimeMillis() {
+		return this.client.queryFirst("SELECT toUnixTimestamp64Milli(now64(3))", (row) -> row.getLong(1)).orElseThrow();
+	}
+
+	/**
+	 * The INSERT queries running on the server that started at or before the given server time
+	 * ({@code system.processes}; this query excluded), as {@code query_id}.
+	 */
+	public List<String> insertsStartedBefore(long serverTimeMillis) {
+		return this.client.query("""
+				SELECT query_id FROM system.processes
+				WHERE query_kind = 'Insert' AND query_id != queryID()
+				  AND toUnixTimestamp64Milli(now64(3)) - toInt64(elapsed * 1000) <= %d""".formatted(serverTimeMillis),
+				(row) -> row.getString(1));
+	}
+
 	public void stopMerges(String database, String table) {
 		this.client.withRetry(() -> {
 			this.client.execute("SYSTEM STOP MERGES " + Sql.qualified(database, table));

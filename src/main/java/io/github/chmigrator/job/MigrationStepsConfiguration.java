@@ -1,6 +1,7 @@
 package io.github.chmigrator.job;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.repository.JobRepository;
@@ -95,8 +96,8 @@ public class MigrationStepsConfiguration {
 
 	@Bean
 	public CheckPolicyTasklet checkPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations,
-			OwnedTables ownedTables) {
-		return new CheckPolicyTasklet(catalog, operations, ownedTables);
+			OwnedTables ownedTables, ProgressImport progressImport) {
+		return new CheckPolicyTasklet(catalog, operations, ownedTables, progressImport);
 	}
 
 	@Bean
@@ -115,8 +116,10 @@ public class MigrationStepsConfiguration {
 
 	@Bean
 	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
-			JobRepository jobRepository, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables) {
-		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints, ownedTables);
+			JobRepository jobRepository, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables,
+			@Value("${migration.exchange-wait:10m}") Duration exchangeWait) {
+		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints, ownedTables,
+				exchangeWait);
 	}
 
 	@Bean

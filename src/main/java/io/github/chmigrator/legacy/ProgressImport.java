@@ -25,6 +25,11 @@ public class ProgressImport {
 		this.file = file;
 	}
 
+	/** The progress file read. */
+	public Path file() {
+		return this.file;
+	}
+
 	/** The table's entry, when the file has one that is not completed. */
 	public Optional<TableProgress> unfinished(String qualifiedTable) {
 		TableProgress table = ProgressFile.read(this.file).table(qualifiedTable);

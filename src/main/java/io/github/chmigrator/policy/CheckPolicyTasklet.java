@@ -18,6 +18,7 @@ import io.github.chmigrator.clickhouse.TableInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.TableJobParameters;
@@ -41,10 +42,14 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private final OwnedTables owned;
 
-	public CheckPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations, OwnedTables owned) {
+	private final ProgressImport progress;
+
+	public CheckPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations, OwnedTables owned,
+			ProgressImport progress) {
 		this.catalog = catalog;
 		this.operations = operations;
 		this.owned = owned;
+		this.progress = progress;
 	}
 
 	@Override
@@ -53,12 +58,12 @@ public class CheckPolicyTasklet implements Tasklet {
 		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
 		String version = this.catalog.serverVersion();
 		checkServer(job, execution);
-		if (this.catalog.databaseEngine(job.database()).isEmpty()) {
-			throw invalid("database '%s' does not exist on %s".formatted(job.database(), job.clickhouse()));
-		}
+		String databaseEngine = this.catalog.databaseEngine(job.database())
+			.orElseThrow(() -> invalid("database '%s' does not exist on %s".formatted(job.database(), job.clickhouse())));
 		TableInfo table = this.catalog.table(job.database(), job.table()).orElseThrow(() -> unknownTable(job));
 		StoragePolicy policy = checkedPolicy(job);
 		checkEngine(table);
+		checkDatabaseEngine(job, databaseEngine);
 		boolean workTableExists = checkOwnTables(job, execution, table);
 		if (table.storagePolicy().equals(policy.name())) {
 			if (workTableExists) {
@@ -72,11 +77,15 @@ public class CheckPolicyTasklet implements Tasklet {
 		}
 		boolean keepSource = TableJobParameters.flag(contribution.getStepExecution().getJobParameters(),
 				TableJobParameters.KEEP_SOURCE);
+		boolean started = execution.getExecutionContext().containsKey(PartitionPlanner.PLAN);
+		if (!keepSource && !started) {
+			checkDetachedParts(job);
+		}
 		if (keepSource && this.catalog.table(job.database(), job.originTable()).isPresent()) {
 			throw invalid("table %s.%s exists: --keep-source keeps the original table under that name; rename or drop it first"
 				.formatted(job.database(), job.originTable()));
 		}
-		if (contribution.getStepExecution().getJobExecution().getExecutionContext().containsKey(PartitionPlanner.PLAN)) {
+		if (started) {
 			// an earlier attempt reached the copy and may have died with merges stopped on the source;
 			// the workers stop them again while they need to
 			this.operations.startMerges(job.database(), job.table());
@@ -108,6 +117,12 @@ public class CheckPolicyTasklet implements Tasklet {
 		String staging = job.table() + TableJobParameters.STAGING_SUFFIX;
 		for (String[] own : new String[][] { { OwnedTables.WORK, job.workTable() }, { OwnedTables.STAGING, staging } }) {
 			TableInfo existing = this.catalog.table(job.database(), own[1]).orElse(null);
+			if (existing != null && own[0].equals(OwnedTables.WORK) && !this.owned.owns(execution, own[0], existing)
+					&& accountedForByProgressFile(job, execution)) {
+				logger.info("Table {}: work table {} is accounted for by the progress file ({}): resuming with it",
+						job.qualifiedTable(), existing.qualifiedName(), this.progress.file());
+				this.owned.adopt(execution, OwnedTables.WORK, existing);
+			}
 			if (existing != null && !this.owned.owns(execution, own[0], existing)) {
 				throw invalid(("table %s.%s exists, and job instance %d did not create it: it is a table of yours, or was "
 						+ "left by a run whose JobRepository is gone (another working directory, a lost ./data). It may hold "
@@ -118,6 +133,59 @@ public class CheckPolicyTasklet implements Tasklet {
 			}
 		}
 		return this.catalog.table(job.database(), job.workTable()).isPresent();
+	}
+
+	/**
+	 * The swap keeps materialized views fed only where the database lets the new table take the old
+	 * one's place for them: {@code EXCHANGE TABLES} in Atomic databases does (views follow the
+	 * name); the {@code RENAME} swap of Ordinary databases does not, so an Ordinary table that
+	 * views read from is refused. A Replicated database replicates DDL (the work table, the
+	 * exchange) to every replica while the copy is local to this one: refused.
+	 */
+	private void checkDatabaseEngine(TableJobParameters job, String engine) {
+		if (engine.equals("Atomic")) {
+			return;
+		}
+		if (engine.equals("Ordinary")) {
+			List<String> views = this.catalog.dependentViews(job.database(), job.table());
+			if (!views.isEmpty()) {
+				throw invalid(("table %s is read by %s, and database %s is Ordinary: after the RENAME swap these views "
+						+ "would receive nothing. Move the table to an Atomic database (where EXCHANGE TABLES keeps them fed), "
+						+ "or drop the views during the migration").formatted(job.qualifiedTable(), String.join(", ", views),
+								job.database()));
+			}
+			return;
+		}
+		throw invalid(("database %s uses the %s engine: only Atomic and Ordinary databases are supported (a Replicated "
+				+ "database replicates the work table and the swap to every replica while the copy is local)")
+			.formatted(job.database(), engine));
+	}
+
+	/**
+	 * Detached parts live in the table's directory and go with it: the old table is dropped after
+	 * the swap, so they are refused before anything starts (kept with {@code --keep-source}). Parts
+	 * detached once the copy has begun keep the old table instead (see the swap).
+	 */
+	private void checkDetachedParts(TableJobParameters job) {
+		List<String> detached = this.catalog.detachedParts(job.database(), job.table());
+		if (!detached.isEmpty()) {
+			throw invalid(("table %s has %d detached parts (%s): they would be removed with the old table after the "
+					+ "swap. Attach them (ALTER TABLE … ATTACH PART '…'), remove them (ALTER TABLE … DROP DETACHED PART '…'), "
+					+ "or run with --keep-source, which keeps the old table and its detached parts as %s.%s")
+				.formatted(job.qualifiedTable(), detached.size(),
+						String.join(", ", detached.subList(0, Math.min(detached.size(), TABLES_LISTED))), job.database(),
+						job.originTable()));
+		}
+	}
+
+	/**
+	 * With {@code --resume}, a work table the original script's progress file (or an earlier run's
+	 * export of it) records as unfinished is accounted for by that file: its recorded partitions are
+	 * verified, not copied again.
+	 */
+	private boolean accountedForByProgressFile(TableJobParameters job, JobExecution execution) {
+		return TableJobParameters.flag(execution.getJobParameters(), TableJobParameters.RESUME)
+				&& this.progress.unfinished(job.qualifiedTable()).isPresent();
 	}
 
 	private StoragePolicy checkedPolicy(TableJobParameters job) {

@@ -18,6 +18,8 @@ import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -128,7 +130,8 @@ public class ReportWriter implements JobExecutionListener {
 				execution.getJobInstanceId(), execution.getId(),
 				execution.getJobParameters().getString(TableJobParameters.STRATEGY), strategies, status(execution),
 				iso(start), iso(end), (start != null) ? Duration.between(start, end).toMillis() / 1000.0 : 0, partitions,
-				new TableReport.Totals(partitions.size(), completed, rows, bytes), lateRows(execution), errors);
+				new TableReport.Totals(partitions.size(), completed, rows, bytes), lateRows(execution),
+				swapContext(execution).getString(MigrationOutcome.KEPT_OLD_TABLE, null), errors);
 	}
 
 	private static String status(JobExecution execution) {
@@ -141,11 +144,17 @@ public class ReportWriter implements JobExecutionListener {
 	}
 
 	private static long lateRows(JobExecution execution) {
+		return swapContext(execution).getLong(MigrationOutcome.LATE_ROWS, 0);
+	}
+
+	/** The swap step's ExecutionContext in this execution, empty when it did not run. */
+	private static ExecutionContext swapContext(JobExecution execution) {
 		return execution.getStepExecutions()
 			.stream()
 			.filter((step) -> step.getStepName().equals(MigrationOutcome.SWAP_STEP))
-			.mapToLong((step) -> step.getExecutionContext().getLong(MigrationOutcome.LATE_ROWS, 0))
-			.sum();
+			.map(StepExecution::getExecutionContext)
+			.findFirst()
+			.orElseGet(ExecutionContext::new);
 	}
 
 	private static String iso(LocalDateTime time) {

@@ -1,6 +1,8 @@
 package io.github.chmigrator.swap;
 
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.slf4j.Logger;
@@ -21,6 +23,7 @@ import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
@@ -34,18 +37,26 @@ import io.github.chmigrator.partition.CopiedPartitions;
  * table ({@link CatchUp}).</li>
  * <li>{@code EXCHANGE TABLES} on Atomic databases, one multi-table {@code RENAME} elsewhere. Whether
  * it happened is read back from the tables' storage policies, so a crash right after it is safe.</li>
+ * <li>INSERTs that started before the exchange are waited for (they resolved the old table and
+ * write into it; ClickHouse's exchange does not wait for them), up to {@code migration.exchange-wait}.</li>
  * <li>Rows that reached the old table in the last moments before the exchange are moved into the
  * now live table.</li>
  * <li>The old table is dropped when empty, or kept as {@code <table>_origin} with {@code --keep-source};
  * the staging table {@code <table>__late} is dropped.</li>
  * </ol>
- * ExecutionContext key {@value #PHASE}: empty, {@code SWAPPED}, then {@code DONE}.
+ * ExecutionContext keys: {@value #PHASE}: empty, {@code SWAPPED}, then {@code DONE};
+ * {@value #EXCHANGED_AT}: the server's clock right after the exchange; {@value #DRAINED}: set once no
+ * INSERT that started before it is running.
  */
 public class SwapTablesTasklet implements Tasklet {
 
 	static final String PHASE = "phase";
 
 	static final String SWAPPED = "SWAPPED";
+
+	static final String EXCHANGED_AT = "exchangedAt";
+
+	static final String DRAINED = "insertsDrained";
 
 	/** Bound on the moves made before the swap when inserts keep coming; the rest moves after it. */
 	private static final int MAX_MOVES_BEFORE_SWAP = 20;
@@ -66,8 +77,11 @@ public class SwapTablesTasklet implements Tasklet {
 
 	private final OwnedTables owned;
 
+	private final PreExchangeInserts preExchangeInserts;
+
 	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, JobRepository jobRepository,
-			MergeControl merges, FailurePoints failurePoints, OwnedTables owned) {
+			MergeControl merges, FailurePoints failurePoints, OwnedTables owned, Duration exchangeWait) {
+		this.preExchangeInserts = new PreExchangeInserts(operations, exchangeWait);
 		this.operations = operations;
 		this.catalog = catalog;
 		this.jobRepository = jobRepository;
@@ -98,14 +112,21 @@ public class SwapTablesTasklet implements Tasklet {
 				return RepeatStatus.CONTINUABLE;
 			}
 			client.withRetry(() -> swap(job));
+			// read after the exchange: every INSERT that resolved the old table started before this
+			context.putLong(EXCHANGED_AT, client.withRetry(this.operations::serverTimeMillis));
 			context.putString(PHASE, SWAPPED);
+			return RepeatStatus.CONTINUABLE;
+		}
+		if (!context.containsKey(DRAINED)) {
+			this.preExchangeInserts.await(job, context.getLong(EXCHANGED_AT));
+			context.putString(DRAINED, "true");
 			return RepeatStatus.CONTINUABLE;
 		}
 		if (client.withRetry(() -> this.catchUp.step(job.database(), job.workTable(), job.table(), stagingTable(job), copied,
 				keepSource, context, step.getJobExecution()))) {
 			return RepeatStatus.CONTINUABLE;
 		}
-		client.withRetry(() -> retireOldTable(job, keepSource, step.getJobExecution()));
+		client.withRetry(() -> retireOldTable(job, keepSource, step));
 		context.putString(PHASE, "DONE");
 		logger.info("Table {}: swapped; {} now holds the data on storage policy '{}'{}", job.qualifiedTable(),
 				job.qualifiedTable(), job.targetPolicy(),
@@ -150,11 +171,38 @@ public class SwapTablesTasklet implements Tasklet {
 		return true;
 	}
 
+	/**
+	 * Detached parts (an operator's {@code DETACH PARTITION|PART} during the run) live in the old
+	 * table's directory: it is kept, as {@code <table>_origin} when that name is free, instead of
+	 * being dropped with them.
+	 * @return whether the old table was kept
+	 */
+	private boolean keepWithDetachedParts(TableJobParameters job, ExecutionContext context) {
+		List<String> detached = this.catalog.detachedParts(job.database(), job.workTable());
+		if (detached.isEmpty()) {
+			return false;
+		}
+		String kept = job.workTable();
+		if (this.catalog.table(job.database(), job.originTable()).isEmpty()) {
+			this.operations.renameTable(job.database(), job.workTable(), job.originTable());
+			kept = job.originTable();
+		}
+		String note = "%s.%s (%d detached parts: %s)".formatted(job.database(), kept, detached.size(),
+				String.join(", ", detached));
+		context.putString(MigrationOutcome.KEPT_OLD_TABLE, note);
+		logger.warn("Table {}: the old table holds detached parts, so it was kept instead of dropped: {}; "
+				+ "attach them to {} (ALTER TABLE … ATTACH PART after moving them) or drop them, then drop the old table",
+				job.qualifiedTable(), note, job.qualifiedTable());
+		return true;
+	}
+
 	private static String stagingTable(TableJobParameters job) {
 		return job.table() + TableJobParameters.STAGING_SUFFIX;
 	}
 
-	private boolean retireOldTable(TableJobParameters job, boolean keepSource, JobExecution execution) {
+	private boolean retireOldTable(TableJobParameters job, boolean keepSource, StepExecution step) {
+		JobExecution execution = step.getJobExecution();
+		ExecutionContext context = step.getExecutionContext();
 		this.catalog.table(job.database(), stagingTable(job))
 			.filter((staging) -> this.owned.owns(execution, OwnedTables.STAGING, staging))
 			.ifPresent((staging) -> this.operations.dropTable(job.database(), staging.name()));
@@ -164,6 +212,9 @@ public class SwapTablesTasklet implements Tasklet {
 		if (keepSource) {
 			this.operations.renameTable(job.database(), job.workTable(), job.originTable());
 			this.operations.startMerges(job.database(), job.originTable());
+			return true;
+		}
+		if (keepWithDetachedParts(job, context)) {
 			return true;
 		}
 		long left = this.operations.partitionRowsTotal(job.database(), job.workTable());

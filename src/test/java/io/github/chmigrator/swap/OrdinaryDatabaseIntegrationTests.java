@@ -55,4 +55,30 @@ class OrdinaryDatabaseIntegrationTests {
 		assertThat(this.db.tables()).containsExactly("events");
 	}
 
+	/**
+	 * A materialized view in an Ordinary database stays attached to the table object the RENAME
+	 * swap moves away, so it would receive nothing afterwards: such a table is refused before
+	 * anything changes.
+	 */
+	@Test
+	void ordinaryTableThatAViewReadsFromIsRefusedBeforeAnythingChanges(CapturedOutput output) {
+		this.db = new TestDatabase(ClickHouseStack.get(), "it_ordinary_view");
+		this.db.execute("DROP DATABASE {db} SYNC", "SET allow_deprecated_database_ordinary = 1",
+				"CREATE DATABASE {db} ENGINE = Ordinary",
+				"CREATE TABLE {db}.events (day Date, id UInt64) ENGINE = MergeTree PARTITION BY toYYYYMM(day) ORDER BY id",
+				"CREATE TABLE {db}.daily (day Date, n UInt64) ENGINE = SummingMergeTree ORDER BY day",
+				"CREATE MATERIALIZED VIEW {db}.daily_mv TO {db}.daily AS SELECT day, count() AS n FROM {db}.events GROUP BY day",
+				"INSERT INTO {db}.events SELECT toDate('2024-01-01') + number % 90, number FROM numbers(3000)");
+		TableFingerprint before = TableFingerprint.of(this.db, "events");
+
+		int exit = new Migrator(ClickHouseStack.get(), this.workDir).run("--db", this.db.name(), "--table", "events");
+
+		assertThat(exit).isEqualTo(ExitCodes.INVALID);
+		assertThat(output).contains("table it_ordinary_view.events is read by it_ordinary_view.daily_mv, and database "
+				+ "it_ordinary_view is Ordinary");
+		assertThat(TableFingerprint.of(this.db, "events")).isEqualTo(before);
+		assertThat(TableFingerprint.policy(this.db, "events")).isEqualTo("default");
+		assertThat(this.db.tables()).containsExactly("daily", "daily_mv", "events");
+	}
+
 }
