@@ -141,9 +141,42 @@ public class TableOperations {
 
 	/** Columns stored on disk (ordinary, DEFAULT and MATERIALIZED; not ALIAS or EPHEMERAL), in table order. */
 	public List<String> storedColumns(String database, String table) {
-		return this.client.query("SELECT name FROM system.columns WHERE database = " + Sql.literal(database)
-				+ " AND table = " + Sql.literal(table) + " AND default_kind NOT IN ('ALIAS', 'EPHEMERAL') ORDER BY position",
-				(row) -> row.getString(1));
+		return columns(database, table).stream().filter(ColumnInfo::isStored).map(ColumnInfo::name).toList();
+	}
+
+	/** Every column of a table, in table order. */
+	public List<ColumnInfo> columns(String database, String table) {
+		return this.client.query("""
+				SELECT name, type, default_kind, default_expression, compression_codec, comment
+				FROM system.columns WHERE database = %s AND table = %s ORDER BY position""".formatted(Sql.literal(database),
+				Sql.literal(table)), (row) -> new ColumnInfo(row.getString(1), row.getString(2), row.getString(3),
+						row.getString(4), row.getString(5), row.getString(6)));
+	}
+
+	/** Adds a column to a table, after the given one ({@code null}: first). */
+	public void addColumn(String database, String table, ColumnInfo column, String after) {
+		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " ADD COLUMN IF NOT EXISTS "
+				+ column.definition() + ((after != null) ? " AFTER " + Sql.identifier(after) : " FIRST"));
+	}
+
+	/** The table's mutations, oldest first. */
+	public List<MutationInfo> mutations(String database, String table) {
+		return this.client.query("""
+				SELECT mutation_id, command, toString(create_time), is_done
+				FROM system.mutations WHERE database = %s AND table = %s ORDER BY create_time, mutation_id"""
+			.formatted(Sql.literal(database), Sql.literal(table)),
+				(row) -> new MutationInfo(row.getString(1), row.getString(2), row.getString(3), row.getBoolean(4)));
+	}
+
+	/**
+	 * The highest block number among the table's active patch parts (lightweight {@code UPDATE}s),
+	 * 0 without any: a patch part above a recorded value was written since.
+	 */
+	public long lastPatchBlock(String database, String table) {
+		return this.client.queryFirst("""
+				SELECT max(max_block_number) FROM system.parts
+				WHERE database = %s AND table = %s AND active AND NOT (%s)""".formatted(Sql.literal(database),
+				Sql.literal(table), Sql.DATA_PARTS), (row) -> row.getLong(1)).orElse(0L);
 	}
 
 	/** Server-side copy of a partition's parts: byte for byte, across storage policies. */

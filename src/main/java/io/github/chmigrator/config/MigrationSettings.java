@@ -21,13 +21,15 @@ import io.github.chmigrator.core.MigratorException;
  * @param restart a JobInstance id to restart instead of starting a new run
  * @param list list recent job instances and executions instead of migrating
  * @param progressFile the original script's progress file (default {@code <report.path>/migration_progress.json})
+ * @param acceptSourceChanges the operator carried the source's changes since the run began to the work
+ * table (or decided they do not matter): take the source as it is now as the new baseline
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
 		@DefaultValue("1.0") double insertInterval, @DefaultValue("false") boolean resume,
 		@DefaultValue("auto") String strategy, @DefaultValue("false") boolean keepSource,
 		@DefaultValue("count") String verify, @DefaultValue("1") int parallelism, Long restart,
-		@DefaultValue("false") boolean list, String progressFile) {
+		@DefaultValue("false") boolean list, String progressFile, @DefaultValue("false") boolean acceptSourceChanges) {
 
 	/** Rejects values no run can start with, naming the flag. */
 	public void validate() {

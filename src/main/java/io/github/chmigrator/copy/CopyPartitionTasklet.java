@@ -1,7 +1,6 @@
 package io.github.chmigrator.copy;
 
 import java.util.List;
-import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +19,7 @@ import io.github.chmigrator.copy.CopyStrategy.CopyRequest;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.ProgressTracker;
+import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.PartitionPlanner;
@@ -30,8 +30,10 @@ import io.github.chmigrator.partition.PartitionPlanner;
  * call and Spring Batch saves the ExecutionContext after each, so a rerun after a crash at any
  * instant resumes from the last recorded state (keys: {@link PartitionPlanner}):
  * <ol>
- * <li>no state: clear the target partition (the work table is not live, so a partial copy can go),
- * list the source parts, copy, verify rows (and the checksum), record {@code COPIED};</li>
+ * <li>no state: check the source ({@link SourceGuard}: no change the moved partitions lack, the
+ * work table defined as the source), clear the target partition (the work table is not live, so a
+ * partial copy can go), list the source parts, copy, verify rows (and the checksum), record
+ * {@code COPIED};</li>
  * <li>{@code COPIED}: check the target still holds the recorded rows, drop the recorded parts from
  * the source (a part a merge absorbed stops the partition: its rows are not all in the
  * target), record {@code DONE};</li>
@@ -58,8 +60,11 @@ public class CopyPartitionTasklet implements Tasklet {
 
 	private final ProgressTracker progress;
 
+	private final SourceGuard guard;
+
 	public CopyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog, CopyStrategies strategies,
-			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress) {
+			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceGuard guard) {
+		this.guard = guard;
 		this.operations = operations;
 		this.catalog = catalog;
 		this.strategies = strategies;
@@ -81,12 +86,16 @@ public class CopyPartitionTasklet implements Tasklet {
 			return RepeatStatus.CONTINUABLE;
 		}
 		if (state.isEmpty()) {
-			List<String> columns = storedColumns(job, stepExecution.getJobExecution().getExecutionContext());
+			// the source changed in no way the moved partitions lack, and ADD COLUMN is carried over
+			List<String> columns = this.operations.client()
+				.withRetry(() -> this.guard.verify(stepExecution.getJobExecution(), job, job.workTable()));
 			retrying(() -> copy(job, context, columns, parameters.getString(TableJobParameters.STRATEGY, "auto"),
 					"checksum".equals(parameters.getString(TableJobParameters.VERIFY))));
 			return RepeatStatus.CONTINUABLE;
 		}
 		if (state.equals(PartitionPlanner.COPIED)) {
+			// a changed or replaced source (whose new parts may even bear the copied parts' names) keeps its parts
+			retrying(() -> this.guard.checkSource(stepExecution.getJobExecution(), job));
 			retrying(() -> dropCopiedParts(job, context, TableJobParameters.flag(parameters, TableJobParameters.KEEP_SOURCE)));
 			return RepeatStatus.CONTINUABLE;
 		}
@@ -101,13 +110,6 @@ public class CopyPartitionTasklet implements Tasklet {
 			phase.run();
 			return null;
 		});
-	}
-
-	@SuppressWarnings("unchecked")
-	private List<String> storedColumns(TableJobParameters job, ExecutionContext jobContext) {
-		Object planned = jobContext.get(PartitionPlanner.COLUMNS);
-		return (planned instanceof List<?>) ? (List<String>) planned
-				: this.operations.storedColumns(job.database(), job.table());
 	}
 
 	private void copy(TableJobParameters job, ExecutionContext context, List<String> columns, String requested,
@@ -257,11 +259,12 @@ public class CopyPartitionTasklet implements Tasklet {
 	}
 
 	private void dropParts(TableJobParameters job, ExecutionContext context, String partitionId) {
-		Set<String> copied = Set.of(context.getString(PartitionPlanner.COPIED_PARTS, "").split(","));
 		BlockRanges ranges = BlockRanges.parse(context.getString(PartitionPlanner.COPIED_BLOCKS, ""));
 		for (PartInfo part : this.operations.activeParts(job.database(), job.table(), partitionId)) {
+			// within a copied part's block range: that part, or its rows rewritten by a mutation the
+			// source guard accepted (same range, another data version in the name)
 			BlockRanges.Status status = ranges.classify(part);
-			if (status == BlockRanges.Status.MIXED || (status == BlockRanges.Status.COPIED && !copied.contains(part.name()))) {
+			if (status == BlockRanges.Status.MIXED) {
 				throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": part "
 						+ part.name() + " merged copied rows with rows inserted later; it was not dropped. Its copied rows are in "
 						+ job.workTable() + "; resolve by hand (see README, Troubleshooting)");

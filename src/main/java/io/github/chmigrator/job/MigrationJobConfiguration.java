@@ -19,7 +19,10 @@ import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.copy.CopyPartitionTasklet;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
+import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.SourceChanges;
+import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.PlanOrderSplitter;
 import io.github.chmigrator.plan.PlanPartitionsTasklet;
@@ -116,9 +119,11 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Step validateTable(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			TableOperations operations, StepOutcomeListener listener) {
+			TableOperations operations, SourceChanges sourceChanges, DefinitionSync definitions,
+			StepOutcomeListener listener) {
 		return new StepBuilder("validateTable", jobRepository)
-			.tasklet(new ValidateTableTasklet(operations, jobRepository), transactionManager)
+			.tasklet(new ValidateTableTasklet(operations, jobRepository, new SourceGuard(sourceChanges, definitions)),
+					transactionManager)
 			.listener(listener)
 			.build();
 	}

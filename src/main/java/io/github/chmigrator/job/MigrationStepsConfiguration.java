@@ -22,9 +22,12 @@ import io.github.chmigrator.copy.InsertSelectStrategy;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
+import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.ProgressTracker;
+import io.github.chmigrator.migration.SourceChanges;
+import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.Plan;
@@ -90,14 +93,24 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
+	public SourceChanges sourceChanges(TableOperations operations, ClickHouseCatalog catalog) {
+		return new SourceChanges(operations, catalog);
+	}
+
+	@Bean
+	public DefinitionSync definitionSync(TableOperations operations) {
+		return new DefinitionSync(operations);
+	}
+
+	@Bean
 	public OwnedTables ownedTables(JobRepository jobRepository) {
 		return new OwnedTables(jobRepository);
 	}
 
 	@Bean
 	public CheckPolicyTasklet checkPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations,
-			OwnedTables ownedTables, ProgressImport progressImport) {
-		return new CheckPolicyTasklet(catalog, operations, ownedTables, progressImport);
+			OwnedTables ownedTables, ProgressImport progressImport, SourceChanges sourceChanges) {
+		return new CheckPolicyTasklet(catalog, operations, ownedTables, progressImport, sourceChanges);
 	}
 
 	@Bean
@@ -108,18 +121,21 @@ public class MigrationStepsConfiguration {
 
 	@Bean
 	public CopyPartitionTasklet copyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog,
-			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress) {
+			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceChanges sourceChanges,
+			DefinitionSync definitions) {
 		CopyStrategies strategies = new CopyStrategies(new AttachPartitionStrategy(operations),
 				new InsertSelectStrategy(operations));
-		return new CopyPartitionTasklet(operations, catalog, strategies, merges, failurePoints, progress);
+		return new CopyPartitionTasklet(operations, catalog, strategies, merges, failurePoints, progress,
+				new SourceGuard(sourceChanges, definitions));
 	}
 
 	@Bean
 	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
 			JobRepository jobRepository, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables,
+			SourceChanges sourceChanges, DefinitionSync definitions,
 			@Value("${migration.exchange-wait:10m}") Duration exchangeWait) {
 		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints, ownedTables,
-				exchangeWait);
+				new SourceGuard(sourceChanges, definitions), exchangeWait);
 	}
 
 	@Bean

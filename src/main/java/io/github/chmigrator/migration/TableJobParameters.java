@@ -57,6 +57,8 @@ public record TableJobParameters(String clickhouse, String server, String databa
 
 	public static final String RESUME = "resume";
 
+	public static final String ACCEPT_SOURCE_CHANGES = "acceptSourceChanges";
+
 	/** A boolean run parameter ({@link #KEEP_SOURCE}, {@link #RESUME}); absent is {@code false}. */
 	public static boolean flag(JobParameters parameters, String name) {
 		return Boolean.parseBoolean(parameters.getString(name));
@@ -80,6 +82,7 @@ public record TableJobParameters(String clickhouse, String server, String databa
 			.addDouble(INSERT_INTERVAL, settings.insertInterval(), false)
 			.addLong(PARALLELISM, (long) settings.parallelism(), false)
 			.addString(RESUME, Boolean.toString(settings.resume()), false)
+			.addString(ACCEPT_SOURCE_CHANGES, Boolean.toString(settings.acceptSourceChanges()), false)
 			.toJobParameters();
 	}
 

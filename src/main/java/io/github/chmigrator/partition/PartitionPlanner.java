@@ -83,9 +83,6 @@ public class PartitionPlanner implements Partitioner {
 	/** The job ExecutionContext key under which {@code planPartitions} stores the plan. */
 	public static final String PLAN = "plan";
 
-	/** The job ExecutionContext key of the source's stored columns, read once per table. */
-	public static final String COLUMNS = "storedColumns";
-
 	/** The worker step's name; a partition's step is {@code copyPartition:p<id>}. */
 	public static final String WORKER_STEP = "copyPartition";
 

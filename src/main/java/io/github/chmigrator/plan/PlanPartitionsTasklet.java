@@ -27,8 +27,7 @@ import io.github.chmigrator.partition.Plan;
  * The {@code planPartitions} step: reads the table's partitions once from {@code system.parts}
  * and logs what will move: each partition with its rows and bytes, then the totals. The plan is
  * stored in the job's ExecutionContext ({@link PartitionPlanner#PLAN}): a restart copies the same
- * partitions, and the validation checks every one of them. The source's stored columns are stored
- * beside it ({@link PartitionPlanner#COLUMNS}), so the workers do not read the catalog again.
+ * partitions, and the validation checks every one of them.
  */
 public class PlanPartitionsTasklet implements Tasklet {
 
@@ -92,7 +91,6 @@ public class PlanPartitionsTasklet implements Tasklet {
 				resume ? this.progress.donePartitions(job.qualifiedTable()) : Map.of());
 		var jobContext = contribution.getStepExecution().getJobExecution().getExecutionContext();
 		jobContext.put(PartitionPlanner.PLAN, Plan.toContext(plan));
-		jobContext.put(PartitionPlanner.COLUMNS, new ArrayList<>(this.operations.storedColumns(job.database(), job.table())));
 		return RepeatStatus.FINISHED;
 	}
 

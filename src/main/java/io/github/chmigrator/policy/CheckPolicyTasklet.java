@@ -21,6 +21,7 @@ import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
+import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PartitionPlanner;
 
@@ -44,12 +45,15 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private final ProgressImport progress;
 
+	private final SourceChanges changes;
+
 	public CheckPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations, OwnedTables owned,
-			ProgressImport progress) {
+			ProgressImport progress, SourceChanges changes) {
 		this.catalog = catalog;
 		this.operations = operations;
 		this.owned = owned;
 		this.progress = progress;
+		this.changes = changes;
 	}
 
 	@Override
@@ -81,6 +85,7 @@ public class CheckPolicyTasklet implements Tasklet {
 		if (!keepSource && !started) {
 			checkDetachedParts(job);
 		}
+		this.changes.baseline(execution, job);
 		if (keepSource && this.catalog.table(job.database(), job.originTable()).isPresent()) {
 			throw invalid("table %s.%s exists: --keep-source keeps the original table under that name; rename or drop it first"
 				.formatted(job.database(), job.originTable()));

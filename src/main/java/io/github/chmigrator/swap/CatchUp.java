@@ -21,6 +21,7 @@ import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
+import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.partition.BlockRanges;
 
 /**
@@ -67,8 +68,11 @@ class CatchUp {
 
 	private final OwnedTables owned;
 
+	private final SourceGuard guard;
+
 	CatchUp(TableOperations operations, ClickHouseCatalog catalog, MergeControl merges, FailurePoints failurePoints,
-			OwnedTables owned) {
+			OwnedTables owned, SourceGuard guard) {
+		this.guard = guard;
 		this.operations = operations;
 		this.catalog = catalog;
 		this.merges = merges;
@@ -165,8 +169,9 @@ class CatchUp {
 		}
 		// on every attempt: a server restart forgets SYSTEM STOP MERGES, and a merge would fold staged rows
 		this.operations.stopMerges(database, staging);
+		List<String> columns = this.guard.sync(database, source, staging);
 		this.operations.dropPartition(database, staging, move.partitionId());
-		this.operations.insertParts(database, staging, source, this.operations.storedColumns(database, source), move.parts());
+		this.operations.insertParts(database, staging, source, columns, move.parts());
 		long staged = this.operations.partitionRows(database, staging, move.partitionId());
 		if (staged != move.rows()) {
 			throw new MigratorException(ExitCodes.FAILED, "catching up partition %s of %s.%s: staged %d rows of %d; nothing was moved"

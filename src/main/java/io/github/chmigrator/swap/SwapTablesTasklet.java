@@ -25,6 +25,7 @@ import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
+import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
@@ -77,15 +78,19 @@ public class SwapTablesTasklet implements Tasklet {
 
 	private final OwnedTables owned;
 
+	private final SourceGuard guard;
+
 	private final PreExchangeInserts preExchangeInserts;
 
 	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, JobRepository jobRepository,
-			MergeControl merges, FailurePoints failurePoints, OwnedTables owned, Duration exchangeWait) {
+			MergeControl merges, FailurePoints failurePoints, OwnedTables owned, SourceGuard guard,
+			Duration exchangeWait) {
+		this.guard = guard;
 		this.preExchangeInserts = new PreExchangeInserts(operations, exchangeWait);
 		this.operations = operations;
 		this.catalog = catalog;
 		this.jobRepository = jobRepository;
-		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints, owned);
+		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints, owned, guard);
 		this.failurePoints = failurePoints;
 		this.owned = owned;
 	}
@@ -102,8 +107,10 @@ public class SwapTablesTasklet implements Tasklet {
 		if (context.getString(PHASE, "").isEmpty()) {
 			boolean swapped = client.withRetry(() -> swapped(job));
 			if (!swapped) {
-				// the work table keeps still until the exchange, also after a server restart
+				// the work table keeps still until the exchange, also after a server restart; the source
+				// changed in no way the moved partitions lack, and the work table is defined as it
 				this.operations.stopMerges(job.database(), job.workTable());
+				client.withRetry(() -> this.guard.verify(step.getJobExecution(), job, job.workTable()));
 			}
 			if (!swapped && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
 					&& client.withRetry(() -> this.catchUp.step(job.database(), job.table(), job.workTable(),

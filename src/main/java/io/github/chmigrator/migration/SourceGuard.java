@@ -1,0 +1,42 @@
+package io.github.chmigrator.migration;
+
+import java.util.List;
+
+import org.springframework.batch.core.job.JobExecution;
+
+/**
+ * Before a phase moves rows toward a table the migrator fills: the source changed in no way the
+ * moved partitions lack ({@link SourceChanges}), and the table has the source's definition
+ * ({@link DefinitionSync}, {@code ADD COLUMN} carried over).
+ */
+public class SourceGuard {
+
+	private final SourceChanges changes;
+
+	private final DefinitionSync definitions;
+
+	public SourceGuard(SourceChanges changes, DefinitionSync definitions) {
+		this.changes = changes;
+		this.definitions = definitions;
+	}
+
+	/**
+	 * @param target the table rows are copied into
+	 * @return the source's stored columns, to copy with
+	 */
+	public List<String> verify(JobExecution execution, TableJobParameters job, String target) {
+		this.changes.check(execution, job);
+		return this.definitions.sync(job.database(), job.table(), target);
+	}
+
+	/** Only the source check: before source parts are dropped. */
+	public void checkSource(JobExecution execution, TableJobParameters job) {
+		this.changes.check(execution, job);
+	}
+
+	/** Brings another table the migrator fills (the staging table) to a source's definition. */
+	public List<String> sync(String database, String source, String target) {
+		return this.definitions.sync(database, source, target);
+	}
+
+}
