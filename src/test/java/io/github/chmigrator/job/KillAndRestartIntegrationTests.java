@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +22,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.support.ChildLogs;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.JobRepositoryFiles.Execution;
 import io.github.chmigrator.support.JobRepositoryFiles;
@@ -41,8 +40,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(OutputCaptureExtension.class)
 class KillAndRestartIntegrationTests {
-
-	private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(90);
 
 	private static TestDatabase db;
 
@@ -84,9 +81,9 @@ class KillAndRestartIntegrationTests {
 
 		Process child = start(childLog, with(command, "--migrator.halt-at=" + haltAt));
 
-		assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
-		assertThat(child.exitValue()).as("exit code of the killed run; its log:%n%s", read(childLog)).isEqualTo(137);
-		assertThat(read(childLog)).contains("Halting the JVM at failure point " + haltAt.replaceFirst("@.*", ""));
+		assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
+		assertThat(child.exitValue()).as("exit code of the killed run; its log:%n%s", ChildLogs.read(childLog)).isEqualTo(137);
+		assertThat(ChildLogs.read(childLog)).contains("Halting the JVM at failure point " + haltAt.replaceFirst("@.*", ""));
 		List<Execution> killed = JobRepositoryFiles.jobExecutions(this.workDir);
 		assertThat(killed).extracting(Execution::status).containsExactly("STARTED");
 		assertKilledRunRecordedWhatItDid(table, haltAt, killed.get(0).id());
@@ -118,7 +115,7 @@ class KillAndRestartIntegrationTests {
 		Path childLog = this.workDir.resolve("child.log");
 		// sleeps 30 s after the first partition: the lock is held, and nothing moves meanwhile
 		Process child = start(childLog, with(command, "--insert-interval", "30"));
-		awaitLog(child, childLog, "partition 0 [1/4]");
+		ChildLogs.await(child, childLog, "partition 0 [1/4]");
 		Snapshot held = snapshot(table);
 
 		int second = new Migrator(ClickHouseStack.get(), this.workDir).run(command);
@@ -129,7 +126,7 @@ class KillAndRestartIntegrationTests {
 		assertThat(snapshot(table)).as("ClickHouse, JobRepository and lock after the refused run").isEqualTo(held);
 
 		child.destroyForcibly();
-		assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 		int afterKill = new Migrator(ClickHouseStack.get(), this.workDir).run(command);
 
 		assertThat(afterKill).isEqualTo(ExitCodes.OK);
@@ -155,13 +152,13 @@ class KillAndRestartIntegrationTests {
 		TableFingerprint before = TableFingerprint.of(db, table);
 		Path childLog = this.workDir.resolve("child.log");
 		Process child = start(childLog, with(command(table), "--insert-interval", "2"));
-		awaitLog(child, childLog, "ProgressTracker");
+		ChildLogs.await(child, childLog, "ProgressTracker");
 
 		child.destroy();
 
-		assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
+		assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
 		assertThat(child.exitValue()).as("exit code after a stop: rerun to resume").isEqualTo(ExitCodes.FAILED);
-		assertThat(read(childLog)).contains("SIGTERM received: stopping 1 running migration(s)")
+		assertThat(ChildLogs.read(childLog)).contains("SIGTERM received: stopping 1 running migration(s)")
 			.contains("stopped on request")
 			.contains("released lock");
 		assertThat(JobRepositoryFiles.jobExecutions(this.workDir)).extracting(Execution::status).containsExactly("STOPPED");
@@ -195,19 +192,6 @@ class KillAndRestartIntegrationTests {
 		Process child = new Migrator(ClickHouseStack.get(), this.workDir).separateJvm(log, args).start();
 		this.children.add(child);
 		return child;
-	}
-
-	private static void awaitLog(Process child, Path log, String text) throws Exception {
-		Instant deadline = Instant.now().plus(CHILD_TIMEOUT);
-		while (!read(log).contains(text)) {
-			assertThat(child.isAlive()).as("the child runs; its log:%n%s", read(log)).isTrue();
-			assertThat(Instant.now()).as("'%s' in the child's log:%n%s", text, read(log)).isBefore(deadline);
-			Thread.sleep(100);
-		}
-	}
-
-	private static String read(Path log) throws IOException {
-		return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
 	}
 
 	private List<Path> lockFiles() throws IOException {

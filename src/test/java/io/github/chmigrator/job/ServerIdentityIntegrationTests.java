@@ -1,11 +1,6 @@
 package io.github.chmigrator.job;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -19,6 +14,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import io.github.chmigrator.clickhouse.Checksum;
 import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.support.ChildLogs;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.JobRepositoryFiles;
 import io.github.chmigrator.support.Migrator;
@@ -34,8 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ServerIdentityIntegrationTests {
-
-	private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(90);
 
 	private static TestDatabase db;
 
@@ -104,7 +98,7 @@ class ServerIdentityIntegrationTests {
 			.separateJvm(childLog, with(command(table), "--insert-interval", "30"))
 			.start();
 		try {
-			awaitLog(child, childLog, "partition 0 [1/4]");
+			ChildLogs.await(child, childLog, "partition 0 [1/4]");
 
 			int second = run(this.workDir, with(command(table), "--host", otherAddress()));
 
@@ -113,7 +107,7 @@ class ServerIdentityIntegrationTests {
 		}
 		finally {
 			child.destroyForcibly();
-			assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+			assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 		}
 		assertThat(run(this.workDir, command(table))).isEqualTo(ExitCodes.OK);
 		assertMigratedExactly(table, before);
@@ -161,19 +155,6 @@ class ServerIdentityIntegrationTests {
 	/** The stack's server under another address: {@code localhost} for {@code 127.0.0.1}, and back. */
 	private static String otherAddress() {
 		return ClickHouseStack.get().host().equals("127.0.0.1") ? "localhost" : "127.0.0.1";
-	}
-
-	private static void awaitLog(Process child, Path log, String text) throws Exception {
-		Instant deadline = Instant.now().plus(CHILD_TIMEOUT);
-		while (!read(log).contains(text)) {
-			assertThat(child.isAlive()).as("the child runs; its log:%n%s", read(log)).isTrue();
-			assertThat(Instant.now()).as("'%s' in the child's log:%n%s", text, read(log)).isBefore(deadline);
-			Thread.sleep(100);
-		}
-	}
-
-	private static String read(Path log) throws IOException {
-		return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
 	}
 
 	private static String[] command(String table) {

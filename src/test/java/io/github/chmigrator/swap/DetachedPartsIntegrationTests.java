@@ -1,7 +1,5 @@
 package io.github.chmigrator.swap;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -14,12 +12,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.Migrator;
+import io.github.chmigrator.support.Reports;
 import io.github.chmigrator.support.TableFingerprint;
 import io.github.chmigrator.support.TestDatabase;
 
@@ -99,7 +96,7 @@ class DetachedPartsIntegrationTests {
 		assertThat(db.count(table)).as("every row but the detached partition's").isEqualTo(live);
 		assertThat(db.tables()).filteredOn((name) -> name.startsWith(table)).containsExactly(table, table + "_origin");
 		assertThat(detachedParts(table + "_origin")).hasSize(2);
-		assertThat(report(table).path("keptOldTable").asString()).startsWith("it_detached.during_origin (2 detached parts");
+		assertThat(Reports.lastTableReport(this.workDir, db.name(), table).path("keptOldTable").asString()).startsWith("it_detached.during_origin (2 detached parts");
 	}
 
 	private static void createTable(String table) {
@@ -115,15 +112,6 @@ class DetachedPartsIntegrationTests {
 
 	private Migrator migrator() {
 		return new Migrator(ClickHouseStack.get(), this.workDir);
-	}
-
-	private JsonNode report(String table) throws IOException {
-		try (Stream<Path> files = Files.list(this.workDir.resolve("reports"))) {
-			Path file = files.filter((path) -> path.getFileName().toString().startsWith("migration_" + db.name() + "." + table + "_"))
-				.max(Path::compareTo)
-				.orElseThrow();
-			return new ObjectMapper().readTree(file.toFile());
-		}
 	}
 
 	private static String[] with(String[] command, String extra) {

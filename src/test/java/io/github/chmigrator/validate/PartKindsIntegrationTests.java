@@ -1,7 +1,6 @@
 package io.github.chmigrator.validate;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
@@ -15,12 +14,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.Migrator;
+import io.github.chmigrator.support.Reports;
 import io.github.chmigrator.support.TableFingerprint;
 import io.github.chmigrator.support.TestDatabase;
 
@@ -67,7 +66,7 @@ class PartKindsIntegrationTests {
 		assertThat(exit).isEqualTo(ExitCodes.OK);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 		assertThat(db.count(table)).isEqualTo(2_700);
-		assertThat(report(table).path("totals").path("rows").asLong()).as("rows in the report").isEqualTo(2_700);
+		assertThat(Reports.lastTableReport(this.workDir, db.name(), table).path("totals").path("rows").asLong()).as("rows in the report").isEqualTo(2_700);
 	}
 
 	@Test
@@ -86,7 +85,7 @@ class PartKindsIntegrationTests {
 
 		assertThat(exit).isEqualTo(ExitCodes.OK);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
-		JsonNode report = report(table);
+		JsonNode report = Reports.lastTableReport(this.workDir, db.name(), table);
 		assertThat(report.path("totals").path("rows").asLong()).isEqualTo(3_000);
 		assertThat(report.path("totals").path("partitions").asInt()).as("data partitions only").isEqualTo(3);
 		assertThat(output).contains("patch parts are not applied yet");
@@ -144,15 +143,6 @@ class PartKindsIntegrationTests {
 
 	private Migrator migrator() {
 		return new Migrator(ClickHouseStack.get(), this.workDir);
-	}
-
-	private JsonNode report(String table) throws IOException {
-		try (Stream<Path> files = Files.list(this.workDir.resolve("reports"))) {
-			Path file = files.filter((path) -> path.getFileName().toString().startsWith("migration_" + db.name() + "." + table + "_"))
-				.max(Path::compareTo)
-				.orElseThrow();
-			return new ObjectMapper().readTree(file.toFile());
-		}
 	}
 
 	private static String qualified(String table) {
