@@ -127,11 +127,14 @@ public class ClickhouseMigratorApplication {
 		return new GracefulStop(jobOperator);
 	}
 
-	/** One lock file per table (design §4.2.8) under {@code lock.path}, stale after {@code lock.timeout}. */
+	/**
+	 * One lock file per table (design §4.2.8) under {@code lock.path}, renewed every
+	 * {@code lock.heartbeat}, stale once its heartbeat stopped for {@code lock.timeout}.
+	 */
 	@Bean
 	TableLocks tableLocks(@Value("${lock.path:${migrator.home:./data}/locks}") Path directory,
-			@Value("${lock.timeout:24h}") Duration timeout) {
-		return new TableLocks(directory, timeout, Clock.systemUTC());
+			@Value("${lock.timeout:2m}") Duration timeout, @Value("${lock.heartbeat:10s}") Duration heartbeat) {
+		return new TableLocks(directory, timeout, heartbeat, Clock.systemUTC());
 	}
 
 }

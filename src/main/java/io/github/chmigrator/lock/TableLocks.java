@@ -23,10 +23,13 @@ import io.github.chmigrator.core.MigratorException;
  * Takes table locks: one lock file per ClickHouse server, database and table in a directory,
  * so that two runs never migrate the same table at once.
  * <p>
- * A lock file names its owner: pid, host and start time. It is stale, and removed by the next
- * run that wants it, when its owner is a process of this host that is no longer running, when it
- * was taken more than the timeout ago, or when it cannot be read and was last written more than
- * 10 seconds ago (a younger unreadable file may be one being written). A lock is only as good as
+ * A lock file names its owner: pid, host and start time. Its holder renews it every heartbeat
+ * (the file's modification time, see {@link TableLock}), however long the run lasts. It is stale,
+ * and removed by the next run that wants it, when its owner is a process of this host that is no
+ * longer running, when its heartbeat stopped more than the timeout ago (the holder is gone, on
+ * whichever host), or when it cannot be read and was last written more than 10 seconds ago (a
+ * younger unreadable file may be one being written). A live run's lock is never taken over because
+ * of its age. A lock is only as good as
  * the names it is taken with: callers pass the server's identity (the same whichever address
  * reaches it), and share the
  * directory between every run that may touch the same tables.
@@ -42,6 +45,8 @@ public final class TableLocks {
 
 	private final Duration timeout;
 
+	private final Duration heartbeat;
+
 	private final Clock clock;
 
 	private final String host;
@@ -51,13 +56,23 @@ public final class TableLocks {
 	private final Instant processStart;
 
 	/**
-	 * @param directory where lock files live; created when a lock is first taken
-	 * @param timeout the age beyond which a lock is stale even if its owner still runs
-	 * @param clock the wall clock lock ages are measured with (tests may move it forward)
+	 * Locks renewed every quarter of the timeout.
+	 * @see #TableLocks(Path, Duration, Duration, Clock)
 	 */
 	public TableLocks(Path directory, Duration timeout, Clock clock) {
+		this(directory, timeout, timeout.dividedBy(4), clock);
+	}
+
+	/**
+	 * @param directory where lock files live; created when a lock is first taken
+	 * @param timeout how long a lock's heartbeat may stop before the lock is stale
+	 * @param heartbeat how often a held lock is renewed; well below the timeout
+	 * @param clock the wall clock heartbeats are measured with (tests may move it forward)
+	 */
+	public TableLocks(Path directory, Duration timeout, Duration heartbeat, Clock clock) {
 		this.directory = directory;
 		this.timeout = timeout;
+		this.heartbeat = heartbeat;
 		this.clock = clock;
 		this.host = localHostName();
 		this.pid = ProcessHandle.current().pid();
@@ -93,7 +108,7 @@ public final class TableLocks {
 			if (LockFiles.createExclusively(file, content) || (removeIfStale(file, name)
 					&& LockFiles.createExclusively(file, content))) {
 				logger.info("Table {}: locked by {} ({})", name, self, file);
-				return TableLock.held(name, file, self);
+				return TableLock.held(name, file, self, this.heartbeat);
 			}
 			throw locked(name, file, inspect(file));
 		}
@@ -147,15 +162,21 @@ public final class TableLocks {
 			return null;
 		}
 		Optional<LockOwner> owner = LockFileContent.read(content.get());
-		String staleBecause = owner.isPresent() ? staleBecause(owner.get()) : unreadableStaleBecause(file);
+		String staleBecause = owner.isPresent() ? staleBecause(owner.get(), file) : unreadableStaleBecause(file);
 		return new Found(content.get(), owner, staleBecause);
 	}
 
 	/** Why a readable lock is stale, or {@code null} if it is live. */
-	private String staleBecause(LockOwner owner) {
-		Duration age = Duration.between(owner.startedAt(), this.clock.instant());
-		if (age.compareTo(this.timeout) > 0) {
-			return "it was taken " + age.toSeconds() + " s ago, more than the lock timeout of "
+	private String staleBecause(LockOwner owner, Path file) throws IOException {
+		Duration silent;
+		try {
+			silent = Duration.between(Files.getLastModifiedTime(file).toInstant(), this.clock.instant());
+		}
+		catch (NoSuchFileException ex) {
+			return "the file was removed while being read";
+		}
+		if (silent.compareTo(this.timeout) > 0) {
+			return "its heartbeat stopped " + silent.toSeconds() + " s ago, more than the lock timeout of "
 					+ this.timeout.toSeconds() + " s";
 		}
 		if (!owner.host().equalsIgnoreCase(this.host)) {

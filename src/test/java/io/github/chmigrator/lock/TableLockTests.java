@@ -164,18 +164,43 @@ class TableLockTests {
 	}
 
 	@Test
-	void removesALockOlderThanTheTimeout() {
+	void removesALockWhoseHeartbeatStoppedLongerThanTheTimeout() throws IOException {
 		TableLock old = locks().acquire("db", "events", ENDPOINT);
+		Files.setLastModifiedTime(old.file(), FileTime.from(this.now.minus(TIMEOUT)));
 
-		assertThatExceptionOfType(MigratorException.class)
-			.isThrownBy(() -> locksAt(this.now.plus(TIMEOUT)).acquire("db", "events", ENDPOINT));
-		TableLocks later = locksAt(this.now.plus(TIMEOUT).plusSeconds(1));
+		assertThatExceptionOfType(MigratorException.class).isThrownBy(() -> locks().acquire("db", "events", ENDPOINT));
+		Files.setLastModifiedTime(old.file(), FileTime.from(this.now.minus(TIMEOUT).minusSeconds(1)));
+		TableLocks later = locksAt(this.now.plusSeconds(1));
 		assertThat(later.liveOwner("db", "events", ENDPOINT)).isEmpty();
 		try (TableLock lock = later.acquire("db", "events", ENDPOINT)) {
-			assertThat(lock.owner().startedAt()).isEqualTo(this.now.plus(TIMEOUT).plusSeconds(1));
 			old.close();
 			assertThat(lock.file()).exists();
 			assertThat(later.liveOwner("db", "events", ENDPOINT)).contains(lock.owner());
+		}
+	}
+
+	/** A run lasting longer than the timeout, whose heartbeat goes on, keeps its lock. */
+	@Test
+	void aLockWithALiveHeartbeatIsNeverStaleWhateverItsAge() throws IOException {
+		TableLocks locks = locksAt(this.now.plus(TIMEOUT.multipliedBy(30)));
+		Path file = locks.file("db", "events", ENDPOINT);
+		Files.writeString(file, ownerJson(ProcessHandle.current().parent().orElseThrow().pid(), hostOf(locksAt(this.now)), this.now));
+		Files.setLastModifiedTime(file, FileTime.from(this.now.plus(TIMEOUT.multipliedBy(30)).minusSeconds(5)));
+
+		assertThatExceptionOfType(MigratorException.class).isThrownBy(() -> locks.acquire("db", "events", ENDPOINT))
+			.withMessageContaining("is locked by pid");
+	}
+
+	@Test
+	void aHeldLockIsRenewedEveryHeartbeat() throws Exception {
+		TableLocks locks = new TableLocks(this.directory, TIMEOUT, Duration.ofMillis(100), Clock.systemUTC());
+		try (TableLock lock = locks.acquire("db", "events", ENDPOINT)) {
+			FileTime old = FileTime.from(Instant.now().minus(TIMEOUT));
+			Files.setLastModifiedTime(lock.file(), old);
+			Thread.sleep(500);
+
+			assertThat(Files.getLastModifiedTime(lock.file())).isGreaterThan(old);
+			assertThat(locks.liveOwner("db", "events", ENDPOINT)).contains(lock.owner());
 		}
 	}
 
