@@ -66,13 +66,15 @@ public final class TableLocks {
 	/**
 	 * @param directory where lock files live; created when a lock is first taken
 	 * @param timeout how long a lock's heartbeat may stop before the lock is stale
-	 * @param heartbeat how often a held lock is renewed; well below the timeout
+	 * @param heartbeat how often a held lock is renewed; a quarter of the timeout when it is more
+	 * than half of it
 	 * @param clock the wall clock heartbeats are measured with (tests may move it forward)
 	 */
 	public TableLocks(Path directory, Duration timeout, Duration heartbeat, Clock clock) {
 		this.directory = directory;
 		this.timeout = timeout;
-		this.heartbeat = heartbeat;
+		// a heartbeat slower than half the timeout would let a live lock look stale
+		this.heartbeat = (heartbeat.compareTo(timeout.dividedBy(2)) > 0) ? timeout.dividedBy(4) : heartbeat;
 		this.clock = clock;
 		this.host = localHostName();
 		this.pid = ProcessHandle.current().pid();
