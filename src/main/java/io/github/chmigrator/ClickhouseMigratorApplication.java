@@ -24,18 +24,22 @@ import io.github.chmigrator.cli.MigrationCommand;
 import io.github.chmigrator.cli.MigratorEnvironment;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseSettings;
+import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.config.S3Settings;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.MigratorFailures;
+import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.job.GracefulStop;
 import io.github.chmigrator.lock.TableLocks;
+import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.report.ReportWriter;
 import io.github.chmigrator.run.DatabaseRunner;
 import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunReports;
+import io.github.chmigrator.run.TableAbort;
 import io.github.chmigrator.run.TableRunner;
 
 /**
@@ -109,10 +113,11 @@ public class ClickhouseMigratorApplication {
 	}
 
 	@Bean
-	MigrationCommand migrationCommand(TableRunner tableRunner, ClickHouseCatalog catalog, ReportWriter reportWriter,
+	MigrationCommand migrationCommand(TableRunner tableRunner, TableAbort tableAbort, ClickHouseCatalog catalog,
+			ReportWriter reportWriter,
 			JobRepository jobRepository, ObjectProvider<RunListener> listeners, ClickHouseSettings clickhouse,
 			MigrationSettings migration, S3Settings s3) {
-		return new MigrationCommand(tableRunner, new DatabaseRunner(catalog, tableRunner), new RunReports(reportWriter),
+		return new MigrationCommand(tableRunner, tableAbort, new DatabaseRunner(catalog, tableRunner), new RunReports(reportWriter),
 				new JobHistory(jobRepository), listeners.orderedStream().toList(), clickhouse, migration, s3);
 	}
 
@@ -120,6 +125,14 @@ public class ClickhouseMigratorApplication {
 	TableRunner tableRunner(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable, TableLocks tableLocks,
 			ReportWriter reportWriter, ClickHouseCatalog catalog, GracefulStop gracefulStop) {
 		return new TableRunner(jobOperator, jobRepository, migrateTable, tableLocks, reportWriter, catalog, gracefulStop);
+	}
+
+	@Bean
+	TableAbort tableAbort(JobOperator jobOperator, JobRepository jobRepository, TableLocks tableLocks,
+			ClickHouseCatalog catalog, TableOperations operations, OwnedTables ownedTables, FailurePoints failurePoints,
+			ReportWriter reportWriter) {
+		return new TableAbort(jobOperator, jobRepository, tableLocks, catalog, operations, ownedTables, failurePoints,
+				reportWriter);
 	}
 
 	@Bean

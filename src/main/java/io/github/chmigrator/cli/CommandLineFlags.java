@@ -46,6 +46,7 @@ public final class CommandLineFlags {
 			new Flag("--strategy", "migration.strategy", Kind.CHOICE, List.of("auto", "attach", "insert")),
 			new Flag("--keep-source", "migration.keep-source", Kind.SWITCH, List.of()),
 			new Flag("--accept-source-changes", "migration.accept-source-changes", Kind.SWITCH, List.of()),
+			new Flag("--abort", "migration.abort", Kind.SWITCH, List.of()),
 			new Flag("--verify", "migration.verify", Kind.CHOICE, List.of("count", "checksum")),
 			new Flag("--restart", "migration.restart", Kind.ID, List.of()),
 			new Flag("--list", "migration.list", Kind.SWITCH, List.of()),
@@ -168,6 +169,7 @@ public final class CommandLineFlags {
 				  --strategy auto|attach|insert   how partitions are copied (default auto)
 				  --keep-source            keep source partitions and the old table as <table>_origin
 				  --accept-source-changes  after a stop for a source change you carried to the work table
+				  --abort                  put the partitions a stopped migration moved back, and abandon it
 				  --verify count|checksum  validation depth (default count)
 				  --parallelism N          partitions copied at once (default 1)
 				  --config FILE            the design's config.yaml

@@ -22,6 +22,7 @@ import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunReports;
 import io.github.chmigrator.run.RunSummary;
+import io.github.chmigrator.run.TableAbort;
 import io.github.chmigrator.run.TableOutcome;
 import io.github.chmigrator.run.TableRunner;
 
@@ -35,6 +36,8 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 	private static final Logger logger = LoggerFactory.getLogger(MigrationCommand.class);
 
 	private final TableRunner tables;
+
+	private final TableAbort aborts;
 
 	private final DatabaseRunner databases;
 
@@ -52,9 +55,11 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 
 	private int exitCode = ExitCodes.OK;
 
-	public MigrationCommand(TableRunner tables, DatabaseRunner databases, RunReports runReports, JobHistory history,
-			List<RunListener> listeners, ClickHouseSettings clickhouse, MigrationSettings migration, S3Settings s3) {
+	public MigrationCommand(TableRunner tables, TableAbort aborts, DatabaseRunner databases, RunReports runReports,
+			JobHistory history, List<RunListener> listeners, ClickHouseSettings clickhouse, MigrationSettings migration,
+			S3Settings s3) {
 		this.tables = tables;
+		this.aborts = aborts;
 		this.databases = databases;
 		this.runReports = runReports;
 		this.history = history;
@@ -98,6 +103,9 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 		}
 		TableJobParameters table = TableJobParameters.forTable(this.clickhouse, this.migration.db(), this.migration.table(),
 				this.s3.policy());
+		if (this.migration.abort()) {
+			return single(start, this.aborts.abort(table));
+		}
 		return single(start, this.tables.run(table, this.migration));
 	}
 

@@ -23,13 +23,15 @@ import io.github.chmigrator.core.MigratorException;
  * @param progressFile the original script's progress file (default {@code <report.path>/migration_progress.json})
  * @param acceptSourceChanges the operator carried the source's changes since the run began to the work
  * table (or decided they do not matter): take the source as it is now as the new baseline
+ * @param abort put the partitions an unfinished migration moved back into the table, and abandon it
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
 		@DefaultValue("1.0") double insertInterval, @DefaultValue("false") boolean resume,
 		@DefaultValue("auto") String strategy, @DefaultValue("false") boolean keepSource,
 		@DefaultValue("count") String verify, @DefaultValue("1") int parallelism, Long restart,
-		@DefaultValue("false") boolean list, String progressFile, @DefaultValue("false") boolean acceptSourceChanges) {
+		@DefaultValue("false") boolean list, String progressFile, @DefaultValue("false") boolean acceptSourceChanges,
+		@DefaultValue("false") boolean abort) {
 
 	/** Rejects values no run can start with, naming the flag. */
 	public void validate() {
@@ -41,6 +43,7 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		require(mode.equals("single") || mode.equals("full"), "--mode must be 'single' or 'full' (got '" + mode + "')");
 		require(db != null && !db.isBlank(), "--db is required");
 		require(!mode.equals("single") || (table != null && !table.isBlank()), "--mode single needs --table");
+		require(!abort || mode.equals("single"), "--abort works on one table: --mode single --db D --table T");
 		require(strategy.equals("auto") || strategy.equals("attach") || strategy.equals("insert"),
 				"--strategy must be 'auto', 'attach' or 'insert' (got '" + strategy + "')");
 		require(verify.equals("count") || verify.equals("checksum"),

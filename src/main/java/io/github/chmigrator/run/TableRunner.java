@@ -80,6 +80,11 @@ public class TableRunner {
 		if (latest == null) {
 			return 1;
 		}
+		if (latest.getStatus() == BatchStatus.ABANDONED) {
+			logger.info("Table {}: job instance {} was abandoned (--abort): migrating it as generation {}",
+					table.qualifiedTable(), latest.getJobInstanceId(), generation(latest) + 1);
+			return generation(latest) + 1;
+		}
 		if (latest.getStatus() == BatchStatus.COMPLETED && !this.catalog.table(table.database(), table.table())
 			.map((info) -> info.storagePolicy().equals(table.targetPolicy()))
 			.orElse(false)) {
