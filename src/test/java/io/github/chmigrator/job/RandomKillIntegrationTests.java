@@ -57,11 +57,7 @@ class RandomKillIntegrationTests {
 	void tenKillsAtRandomMomentsWithLiveInsertsThenTheSameCommandCompletesExactly() throws Exception {
 		String table = "killed";
 		String qualified = Sql.qualified(db.name(), table);
-		db.execute("CREATE TABLE " + qualified + " (p UInt8, id UInt64, s String) ENGINE = MergeTree PARTITION BY p ORDER BY id",
-				"INSERT INTO " + qualified + " SELECT number % " + PARTITIONS + ", number, toString(number) FROM numbers("
-						+ ORIGINAL_ROWS / 2 + ")",
-				"INSERT INTO " + qualified + " SELECT number % " + PARTITIONS + ", number, toString(number) FROM numbers("
-						+ ORIGINAL_ROWS / 2 + ", " + ORIGINAL_ROWS / 2 + ")");
+		db.createPartitionedTable(table, PARTITIONS, ORIGINAL_ROWS, "");
 		long seed = System.nanoTime();
 		Random random = new Random(seed);
 		Migrator migrator = new Migrator(ClickHouseStack.get(), this.workDir);

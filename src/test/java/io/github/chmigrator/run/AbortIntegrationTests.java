@@ -138,9 +138,7 @@ class AbortIntegrationTests {
 
 	/** Four partitions of two parts each, 2000 distinct rows. */
 	private static void createTable(String table) {
-		db.execute("CREATE TABLE {db}." + table + " (p UInt8, id UInt64, s String) ENGINE = MergeTree PARTITION BY p ORDER BY id",
-				"INSERT INTO {db}." + table + " SELECT number % 4, number, toString(number) FROM numbers(1000)",
-				"INSERT INTO {db}." + table + " SELECT number % 4, number, toString(number) FROM numbers(1000, 1000)");
+		db.createPartitionedTable(table, 4, 2_000, "");
 	}
 
 }

@@ -46,6 +46,21 @@ public final class TestDatabase implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Creates {@code (p UInt8, id UInt64, s String)}, partitioned by {@code p}, ordered by {@code id},
+	 * with {@code rows} distinct ids over {@code partitions} partitions of two parts each.
+	 * @param settings table settings to add, empty for none
+	 */
+	public void createPartitionedTable(String table, int partitions, long rows, String settings) {
+		String qualified = Sql.qualified(this.name, table);
+		execute("CREATE TABLE " + qualified + " (p UInt8, id UInt64, s String) ENGINE = MergeTree PARTITION BY p ORDER BY id"
+				+ (settings.isEmpty() ? "" : " SETTINGS " + settings),
+				"INSERT INTO " + qualified + " SELECT number % " + partitions + ", number, toString(number) FROM numbers("
+						+ rows / 2 + ")",
+				"INSERT INTO " + qualified + " SELECT number % " + partitions + ", number, toString(number) FROM numbers("
+						+ rows / 2 + ", " + (rows - rows / 2) + ")");
+	}
+
 	public long count(String table) {
 		return this.client.queryFirst("SELECT count() FROM " + Sql.qualified(this.name, table), (row) -> row.getLong(1))
 			.orElseThrow();

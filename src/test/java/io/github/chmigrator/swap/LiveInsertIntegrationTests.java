@@ -54,11 +54,7 @@ class LiveInsertIntegrationTests {
 	void everyConfirmedInsertDuringTheMigrationEndsUpInTheMigratedTableExactlyOnce(String strategy) throws Exception {
 		String table = "live_" + strategy;
 		String qualified = Sql.qualified(db.name(), table);
-		db.execute("CREATE TABLE " + qualified + " (p UInt8, id UInt64, s String) ENGINE = MergeTree PARTITION BY p ORDER BY id",
-				"INSERT INTO " + qualified + " SELECT number % " + PARTITIONS + ", number, toString(number) FROM numbers("
-						+ ORIGINAL_ROWS / 2 + ")",
-				"INSERT INTO " + qualified + " SELECT number % " + PARTITIONS + ", number, toString(number) FROM numbers("
-						+ ORIGINAL_ROWS / 2 + ", " + ORIGINAL_ROWS / 2 + ")");
+		db.createPartitionedTable(table, PARTITIONS, ORIGINAL_ROWS, "");
 		Checksum originals = originalRows(table);
 		int exit;
 		int confirmedBefore;

@@ -184,12 +184,9 @@ class SourceChangesIntegrationTests {
 			.orElseThrow();
 	}
 
-	/** Four partitions of two parts each, 2000 distinct rows. */
+	/** Four partitions of two parts each, 2000 distinct rows; lightweight updates allowed. */
 	private static void createTable(String table) {
-		db.execute("CREATE TABLE {db}." + table + " (p UInt8, id UInt64, s String) ENGINE = MergeTree PARTITION BY p "
-				+ "ORDER BY id SETTINGS enable_block_number_column = 1, enable_block_offset_column = 1",
-				"INSERT INTO {db}." + table + " SELECT number % 4, number, toString(number) FROM numbers(1000)",
-				"INSERT INTO {db}." + table + " SELECT number % 4, number, toString(number) FROM numbers(1000, 1000)");
+		db.createPartitionedTable(table, 4, 2_000, "enable_block_number_column = 1, enable_block_offset_column = 1");
 	}
 
 }
