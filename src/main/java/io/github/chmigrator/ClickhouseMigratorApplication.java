@@ -32,6 +32,7 @@ import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.MigratorFailures;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.job.GracefulStop;
+import io.github.chmigrator.lock.DatabaseLocks;
 import io.github.chmigrator.lock.TableLocks;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.report.ReportWriter;
@@ -123,16 +124,18 @@ public class ClickhouseMigratorApplication {
 
 	@Bean
 	TableRunner tableRunner(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable, TableLocks tableLocks,
-			ReportWriter reportWriter, ClickHouseCatalog catalog, GracefulStop gracefulStop) {
-		return new TableRunner(jobOperator, jobRepository, migrateTable, tableLocks, reportWriter, catalog, gracefulStop);
+			ReportWriter reportWriter, ClickHouseCatalog catalog, GracefulStop gracefulStop,
+			ObjectProvider<DatabaseLocks> databaseLocks) {
+		return new TableRunner(jobOperator, jobRepository, migrateTable, tableLocks, reportWriter, catalog, gracefulStop,
+				databaseLocks.getIfAvailable());
 	}
 
 	@Bean
 	TableAbort tableAbort(JobOperator jobOperator, JobRepository jobRepository, TableLocks tableLocks,
 			ClickHouseCatalog catalog, TableOperations operations, OwnedTables ownedTables, FailurePoints failurePoints,
-			ReportWriter reportWriter) {
+			ReportWriter reportWriter, TableRunner tableRunner) {
 		return new TableAbort(jobOperator, jobRepository, tableLocks, catalog, operations, ownedTables, failurePoints,
-				reportWriter);
+				reportWriter, tableRunner);
 	}
 
 	@Bean

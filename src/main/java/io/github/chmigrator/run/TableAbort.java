@@ -78,6 +78,8 @@ public class TableAbort {
 
 	private final ReportWriter reports;
 
+	private final TableRunner tables;
+
 	private final PartitionPutBack partitions;
 
 	/**
@@ -95,8 +97,10 @@ public class TableAbort {
 	}
 
 	public TableAbort(JobOperator jobOperator, JobRepository jobRepository, TableLocks locks, ClickHouseCatalog catalog,
-			TableOperations operations, OwnedTables owned, FailurePoints failurePoints, ReportWriter reports) {
+			TableOperations operations, OwnedTables owned, FailurePoints failurePoints, ReportWriter reports,
+			TableRunner tables) {
 		this.reports = reports;
+		this.tables = tables;
 		this.partitions = new PartitionPutBack(operations, jobRepository, failurePoints);
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
@@ -110,7 +114,8 @@ public class TableAbort {
 	/** Puts the moved partitions of the table's unfinished migration back; a failure is returned, not thrown. */
 	public TableOutcome abort(TableJobParameters requested) {
 		TableJobParameters table = requested.onServer(this.catalog.serverIdentity());
-		try (TableLock lock = this.locks.acquire(table.database(), table.table(), table.server())) {
+		try (TableLock lock = this.locks.acquire(table.database(), table.table(), table.server());
+				AutoCloseable shared = this.tables.sharedLock(table)) {
 			JobExecution last = lastExecution(table);
 			if (last.isRunning()) {
 				logger.warn("Table {}: job execution {} was left {} by a run that is gone; marking it FAILED",

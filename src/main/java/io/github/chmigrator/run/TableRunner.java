@@ -18,6 +18,7 @@ import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.MigratorFailures;
 import io.github.chmigrator.job.GracefulStop;
 import io.github.chmigrator.job.MigrationJobConfiguration;
+import io.github.chmigrator.lock.DatabaseLocks;
 import io.github.chmigrator.lock.TableLock;
 import io.github.chmigrator.lock.TableLocks;
 import io.github.chmigrator.migration.MigrationOutcome;
@@ -47,8 +48,14 @@ public class TableRunner {
 
 	private final GracefulStop stop;
 
+	private final DatabaseLocks databaseLocks;
+
+	/**
+	 * @param databaseLocks the lock in a shared JobRepository's database, {@code null} without one
+	 */
 	public TableRunner(JobOperator jobOperator, JobRepository jobRepository, Job migrateTable, TableLocks locks,
-			ReportWriter reports, ClickHouseCatalog catalog, GracefulStop stop) {
+			ReportWriter reports, ClickHouseCatalog catalog, GracefulStop stop, DatabaseLocks databaseLocks) {
+		this.databaseLocks = databaseLocks;
 		this.catalog = catalog;
 		this.stop = stop;
 		this.jobOperator = jobOperator;
@@ -106,7 +113,8 @@ public class TableRunner {
 			return new TableOutcome(table.database(), table.table(), "STOPPED", ExitCodes.FAILED,
 					"not started: a stop was requested", null, null);
 		}
-		try (TableLock lock = this.locks.acquire(table.database(), table.table(), lockKey(table))) {
+		try (TableLock lock = this.locks.acquire(table.database(), table.table(), lockKey(table));
+				AutoCloseable shared = sharedLock(table)) {
 			recoverAbandoned(table, parameters);
 			return outcome(table, this.jobOperator.start(this.migrateTable, parameters));
 		}
@@ -128,8 +136,15 @@ public class TableRunner {
 		}
 	}
 
+	/** The lock in the JobRepository's database, when it is shared; a no-op otherwise. */
+	AutoCloseable sharedLock(TableJobParameters table) {
+		return (this.databaseLocks != null)
+				? this.databaseLocks.acquire(lockKey(table) + "/" + table.qualifiedTable(), table.qualifiedTable()) : () -> {
+				};
+	}
+
 	/** The lock's server part: the server's identity; an instance from before identities names its endpoint. */
-	private static String lockKey(TableJobParameters table) {
+	static String lockKey(TableJobParameters table) {
 		return (table.server() != null) ? table.server() : table.clickhouse();
 	}
 

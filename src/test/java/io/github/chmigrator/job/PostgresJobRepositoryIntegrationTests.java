@@ -3,17 +3,22 @@ package io.github.chmigrator.job;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.support.ChildLogs;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.Closeables;
 import io.github.chmigrator.support.EmbeddedPostgresServer;
@@ -32,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * partitions again, execution contexts are readable JSON, and no ClickHouse password reaches any
  * {@code BATCH_*} table.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class PostgresJobRepositoryIntegrationTests {
 
 	/** The Spring Batch tables a JobRepository needs (PostgreSQL folds their names to lower case). */
@@ -152,6 +158,40 @@ class PostgresJobRepositoryIntegrationTests {
 			assertThat(json.isObject()).as(context.get(0) + " is a JSON object").isTrue();
 			assertThat(json.toString()).contains("copiedRows").contains("partitionId");
 		}
+	}
+
+	/**
+	 * Two hosts sharing the JobRepository but not a lock directory: the lock in the JobRepository's
+	 * database keeps the second run off the table while the first works, and expires once the first
+	 * is killed (its heartbeat stopped for lock.timeout), after which the same command completes.
+	 */
+	@Test
+	void twoHostsSharingTheJobRepositoryNeverMigrateOneTableAtOnce(CapturedOutput output) throws Exception {
+		String database = postgres.createDatabase("jr_shared_lock");
+		String table = "shared_lock";
+		createTable(table, 4);
+		TableFingerprint before = TableFingerprint.of(db, table);
+		String[] command = with(command(database, table), "--lock.timeout=4s", "--lock.heartbeat=1s");
+		Path childLog = this.workDir.resolve("host-a.log");
+		// host A: its own lock directory, sleeps 30 s after the first partition
+		Process hostA = migrator().separateJvm(childLog, with(command, "--lock.path=" + this.workDir.resolve("locks-a"),
+				"--insert-interval", "30")).start();
+		try {
+			ChildLogs.await(hostA, childLog, "[1/4]");
+
+			int hostB = migrator().run(with(command, "--lock.path=" + this.workDir.resolve("locks-b")));
+
+			assertThat(hostB).isEqualTo(ExitCodes.LOCKED);
+			assertThat(output).contains("is locked by another run that shares the JobRepository");
+		}
+		finally {
+			hostA.destroyForcibly();
+			assertThat(hostA.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		}
+		// host A died: its lock expires once its heartbeat stopped for lock.timeout
+		Thread.sleep(5_000);
+		assertThat(migrator().run(with(command, "--lock.path=" + this.workDir.resolve("locks-b")))).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 	}
 
 	private Migrator migrator() {
