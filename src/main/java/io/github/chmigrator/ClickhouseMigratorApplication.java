@@ -35,6 +35,7 @@ import io.github.chmigrator.job.GracefulStop;
 import io.github.chmigrator.lock.DatabaseLocks;
 import io.github.chmigrator.lock.TableLocks;
 import io.github.chmigrator.migration.OwnedTables;
+import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.report.ReportWriter;
 import io.github.chmigrator.run.DatabaseRunner;
 import io.github.chmigrator.run.JobHistory;
@@ -133,9 +134,9 @@ public class ClickhouseMigratorApplication {
 	@Bean
 	TableAbort tableAbort(JobOperator jobOperator, JobRepository jobRepository, TableLocks tableLocks,
 			ClickHouseCatalog catalog, TableOperations operations, OwnedTables ownedTables, FailurePoints failurePoints,
-			ReportWriter reportWriter, TableRunner tableRunner) {
+			ReportWriter reportWriter, TableRunner tableRunner, SourceChanges sourceChanges) {
 		return new TableAbort(jobOperator, jobRepository, tableLocks, catalog, operations, ownedTables, failurePoints,
-				reportWriter, tableRunner);
+				reportWriter, tableRunner, sourceChanges);
 	}
 
 	@Bean

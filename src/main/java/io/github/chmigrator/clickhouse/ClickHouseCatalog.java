@@ -58,6 +58,11 @@ public class ClickHouseCatalog {
 				(row) -> row.getString(1));
 	}
 
+	/** Whether the database is Atomic: its tables have UUIDs and swap with {@code EXCHANGE TABLES}. */
+	public boolean isAtomic(String database) {
+		return databaseEngine(database).filter("Atomic"::equals).isPresent();
+	}
+
 	public List<String> databases() {
 		return this.client.query("SELECT name FROM system.databases ORDER BY name", (row) -> row.getString(1));
 	}

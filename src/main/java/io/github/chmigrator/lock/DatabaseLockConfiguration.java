@@ -36,8 +36,7 @@ public class DatabaseLockConfiguration {
 	@Bean
 	public DatabaseLocks databaseLocks(DefaultLockRepository lockRepository, @Value("${lock.timeout:2m}") Duration timeout,
 			@Value("${lock.heartbeat:10s}") Duration heartbeat) {
-		return new DatabaseLocks(lockRepository, timeout,
-				(heartbeat.compareTo(timeout.dividedBy(2)) > 0) ? timeout.dividedBy(4) : heartbeat);
+		return new DatabaseLocks(lockRepository, timeout, TableLocks.heartbeat(timeout, heartbeat));
 	}
 
 	/** {@code lock.database}: {@code true}, {@code false}, or {@code auto}: on unless the JobRepository is H2. */

@@ -1,6 +1,7 @@
 package io.github.chmigrator.lock;
 
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -99,7 +100,7 @@ public final class DatabaseLocks {
 		}
 	}
 
-	private static <T> T on(ScheduledExecutorService thread, java.util.concurrent.Callable<T> work) {
+	private static <T> T on(ScheduledExecutorService thread, Callable<T> work) {
 		try {
 			return thread.submit(work).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 		}

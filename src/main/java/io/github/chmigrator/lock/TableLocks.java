@@ -73,12 +73,19 @@ public final class TableLocks {
 	public TableLocks(Path directory, Duration timeout, Duration heartbeat, Clock clock) {
 		this.directory = directory;
 		this.timeout = timeout;
-		// a heartbeat slower than half the timeout would let a live lock look stale
-		this.heartbeat = (heartbeat.compareTo(timeout.dividedBy(2)) > 0) ? timeout.dividedBy(4) : heartbeat;
+		this.heartbeat = heartbeat(timeout, heartbeat);
 		this.clock = clock;
 		this.host = localHostName();
 		this.pid = ProcessHandle.current().pid();
 		this.processStart = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+	}
+
+	/**
+	 * The heartbeat to renew a lock with: the given one, or a quarter of the timeout when it is more
+	 * than half of it (a slower heartbeat would let a live lock look stale).
+	 */
+	public static Duration heartbeat(Duration timeout, Duration heartbeat) {
+		return (heartbeat.compareTo(timeout.dividedBy(2)) > 0) ? timeout.dividedBy(4) : heartbeat;
 	}
 
 	private static String localHostName() {

@@ -20,6 +20,9 @@ public final class MigrationOutcome {
 	/** The swap step's ExecutionContext key: rows that reached the source after their partition was copied. */
 	public static final String LATE_ROWS = "catchUpRows";
 
+	/** The swap step's ExecutionContext key of a late-row move in flight. */
+	public static final String CATCH_UP_PENDING = "catchUpPending";
+
 	/**
 	 * The swap step's ExecutionContext key: where the old table was kept instead of dropped, and why
 	 * (detached parts an operator left in it during the run).

@@ -27,6 +27,9 @@ public class OwnedTables {
 	/** The staging table of late rows, {@code <table>__late}. */
 	public static final String STAGING = "staging";
 
+	/** The table moved partitions pass through on their way back with {@code --abort}, {@code <table>__back}. */
+	public static final String BACK = "back";
+
 	public static final String SOURCE_UUID = "sourceUuid";
 
 	static final String ORDINARY = "ordinary";

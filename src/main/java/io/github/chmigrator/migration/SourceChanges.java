@@ -106,11 +106,7 @@ public class SourceChanges {
 					+ " during the run", "put the moved partitions back or rerun with --accept-source-changes if "
 							+ job.workTable() + " should replace the new table");
 		}
-		long lastMutation = context.getLong(LAST_MUTATION);
-		List<MutationInfo> since = this.operations.mutations(job.database(), job.table())
-			.stream()
-			.filter((mutation) -> mutation.number() > lastMutation)
-			.toList();
+		List<MutationInfo> since = mutationsSince(execution, job);
 		if (!since.isEmpty()) {
 			throw stop(job, "it received %d mutations during the run (%s)".formatted(since.size(), describe(since)),
 					"apply the same to " + job.database() + "." + job.workTable() + " (SYSTEM START MERGES on it first; "
@@ -121,6 +117,18 @@ public class SourceChanges {
 					"apply the same UPDATE to " + job.database() + "." + job.workTable()
 							+ ", then rerun with --accept-source-changes");
 		}
+	}
+
+	/** The mutations the source received since the baseline; none before a baseline was taken. */
+	public List<MutationInfo> mutationsSince(JobExecution execution, TableJobParameters job) {
+		if (!execution.getExecutionContext().containsKey(LAST_MUTATION)) {
+			return List.of();
+		}
+		long lastMutation = execution.getExecutionContext().getLong(LAST_MUTATION);
+		return this.operations.mutations(job.database(), job.table())
+			.stream()
+			.filter((mutation) -> mutation.number() > lastMutation)
+			.toList();
 	}
 
 	private static MigratorException stop(TableJobParameters job, String what, String todo) {

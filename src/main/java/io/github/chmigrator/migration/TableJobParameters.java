@@ -110,6 +110,11 @@ public record TableJobParameters(String clickhouse, String server, String databa
 		return table + WORK_SUFFIX;
 	}
 
+	/** The staging table late rows pass through: {@code <table>__late}. */
+	public String stagingTable() {
+		return table + STAGING_SUFFIX;
+	}
+
 	/** Where {@code --keep-source} leaves the original table: {@code <table>_origin}. */
 	public String originTable() {
 		return table + ORIGIN_SUFFIX;

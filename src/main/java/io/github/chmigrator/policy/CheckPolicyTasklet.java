@@ -5,7 +5,6 @@ import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -119,8 +118,7 @@ public class CheckPolicyTasklet implements Tasklet {
 	 */
 	private boolean checkOwnTables(TableJobParameters job, JobExecution execution, TableInfo source) {
 		this.owned.recordSource(execution, source);
-		String staging = job.table() + TableJobParameters.STAGING_SUFFIX;
-		for (String[] own : new String[][] { { OwnedTables.WORK, job.workTable() }, { OwnedTables.STAGING, staging } }) {
+		for (String[] own : new String[][] { { OwnedTables.WORK, job.workTable() }, { OwnedTables.STAGING, job.stagingTable() } }) {
 			TableInfo existing = this.catalog.table(job.database(), own[1]).orElse(null);
 			if (existing != null && own[0].equals(OwnedTables.WORK) && !this.owned.owns(execution, own[0], existing)
 					&& accountedForByProgressFile(job, execution)) {

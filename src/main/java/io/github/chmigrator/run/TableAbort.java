@@ -11,7 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
@@ -25,7 +24,6 @@ import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.Sizes;
 import io.github.chmigrator.faults.FailurePoints;
-import io.github.chmigrator.job.MigrationJobConfiguration;
 import io.github.chmigrator.lock.TableLock;
 import io.github.chmigrator.lock.TableLocks;
 import io.github.chmigrator.migration.MigrationOutcome;
@@ -80,6 +78,8 @@ public class TableAbort {
 
 	private final TableRunner tables;
 
+	private final SourceChanges changes;
+
 	private final PartitionPutBack partitions;
 
 	/**
@@ -98,9 +98,10 @@ public class TableAbort {
 
 	public TableAbort(JobOperator jobOperator, JobRepository jobRepository, TableLocks locks, ClickHouseCatalog catalog,
 			TableOperations operations, OwnedTables owned, FailurePoints failurePoints, ReportWriter reports,
-			TableRunner tables) {
+			TableRunner tables, SourceChanges changes) {
 		this.reports = reports;
 		this.tables = tables;
+		this.changes = changes;
 		this.partitions = new PartitionPutBack(operations, jobRepository, failurePoints);
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
@@ -149,14 +150,7 @@ public class TableAbort {
 	}
 
 	private JobExecution lastExecution(TableJobParameters table) {
-		JobExecution latest = null;
-		for (JobInstance instance : this.jobRepository.findJobInstances(MigrationJobConfiguration.JOB_NAME)) {
-			JobExecution last = this.jobRepository.getLastJobExecution(instance);
-			if (last != null && TableJobParameters.of(last.getJobParameters()).sameJob(table)
-					&& (latest == null || last.getJobInstanceId() > latest.getJobInstanceId())) {
-				latest = last;
-			}
-		}
+		JobExecution latest = this.tables.latestExecution(table);
 		if (latest == null || latest.getStatus() == BatchStatus.ABANDONED) {
 			throw new MigratorException(ExitCodes.INVALID,
 					"--abort: no unfinished migration of " + table.qualifiedTable() + " to policy '" + table.targetPolicy()
@@ -214,7 +208,7 @@ public class TableAbort {
 		boolean swapped = this.catalog.table(table.database(), table.table())
 			.map((info) -> info.storagePolicy().equals(table.targetPolicy()))
 			.orElse(false);
-		if (swapped || context.getLong(MigrationOutcome.LATE_ROWS, 0) > 0 || context.containsKey("catchUpPending")) {
+		if (swapped || context.getLong(MigrationOutcome.LATE_ROWS, 0) > 0 || context.containsKey(MigrationOutcome.CATCH_UP_PENDING)) {
 			throw new MigratorException(ExitCodes.INVALID, "--abort: the swap of " + table.qualifiedTable()
 					+ " has begun (late rows moved or tables exchanged), so the way forward is to finish it: run the same "
 					+ "command without --abort");
@@ -225,17 +219,17 @@ public class TableAbort {
 	private String backTable(TableJobParameters table, JobExecution last, TableInfo source) {
 		String back = table.table() + BACK_SUFFIX;
 		TableInfo existing = this.catalog.table(table.database(), back).orElse(null);
-		if (existing != null && !this.owned.owns(last, "back", existing)) {
+		if (existing != null && !this.owned.owns(last, OwnedTables.BACK, existing)) {
 			throw new MigratorException(ExitCodes.INVALID, "--abort: table " + existing.qualifiedName()
 					+ " exists and was not created by job instance " + last.getJobInstanceId() + "; rename it, then run --abort again");
 		}
 		if (existing == null) {
-			if (this.owned.reserved(last, "back") == null) {
-				this.owned.reserve(last, "back", !TableInfo.NO_UUID.equals(source.uuid()));
+			if (this.owned.reserved(last, OwnedTables.BACK) == null) {
+				this.owned.reserve(last, OwnedTables.BACK, this.catalog.isAtomic(table.database()));
 			}
 			String ddl = this.operations.showCreateTable(table.database(), table.table());
 			this.operations.createTable(DdlRewriter.retarget(ddl, table.database(), back,
-					OwnedTables.uuidClause(this.owned.reserved(last, "back")), source.storagePolicy()));
+					OwnedTables.uuidClause(this.owned.reserved(last, OwnedTables.BACK)), source.storagePolicy()));
 		}
 		this.operations.stopMerges(table.database(), back);
 		return back;
@@ -257,10 +251,8 @@ public class TableAbort {
 
 	/** Mutations the source received during the run did not reach the moved partitions: say so. */
 	private void warnOfMutationsThePartitionsLack(TableJobParameters table, JobExecution last) {
-		long baseline = last.getExecutionContext().getLong(SourceChanges.LAST_MUTATION, Long.MAX_VALUE);
-		List<String> since = this.operations.mutations(table.database(), table.table())
+		List<String> since = this.changes.mutationsSince(last, table)
 			.stream()
-			.filter((mutation) -> mutation.number() > baseline)
 			.map((mutation) -> mutation.id() + " " + mutation.command().strip())
 			.toList();
 		if (!since.isEmpty()) {
@@ -270,7 +262,7 @@ public class TableAbort {
 	}
 
 	private void dropOwnedStaging(TableJobParameters table, JobExecution last) {
-		this.catalog.table(table.database(), table.table() + TableJobParameters.STAGING_SUFFIX)
+		this.catalog.table(table.database(), table.stagingTable())
 			.filter((staging) -> this.owned.owns(last, OwnedTables.STAGING, staging))
 			.ifPresent((staging) -> this.operations.dropTable(table.database(), staging.name()));
 	}

@@ -76,14 +76,7 @@ public class TableRunner {
 	 * latest completed and yet the table is no longer on the target policy.
 	 */
 	private long generation(TableJobParameters table) {
-		JobExecution latest = null;
-		for (JobInstance instance : this.jobRepository.findJobInstances(MigrationJobConfiguration.JOB_NAME)) {
-			JobExecution last = this.jobRepository.getLastJobExecution(instance);
-			if (last != null && TableJobParameters.of(last.getJobParameters()).sameJob(table)
-					&& (latest == null || generation(last) > generation(latest))) {
-				latest = last;
-			}
-		}
+		JobExecution latest = latestExecution(table);
 		if (latest == null) {
 			return 1;
 		}
@@ -101,6 +94,19 @@ public class TableRunner {
 			return generation(latest) + 1;
 		}
 		return generation(latest);
+	}
+
+	/** The last execution of the table's latest generation, {@code null} when it was never migrated. */
+	JobExecution latestExecution(TableJobParameters table) {
+		JobExecution latest = null;
+		for (JobInstance instance : this.jobRepository.findJobInstances(MigrationJobConfiguration.JOB_NAME)) {
+			JobExecution last = this.jobRepository.getLastJobExecution(instance);
+			if (last != null && TableJobParameters.of(last.getJobParameters()).sameJob(table)
+					&& (latest == null || generation(last) > generation(latest))) {
+				latest = last;
+			}
+		}
+		return latest;
 	}
 
 	private static long generation(JobExecution execution) {

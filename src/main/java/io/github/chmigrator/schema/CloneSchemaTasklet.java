@@ -68,8 +68,7 @@ public class CloneSchemaTasklet implements Tasklet {
 		else {
 			String uuid = this.owned.reserved(execution, OwnedTables.WORK);
 			if (uuid == null) {
-				boolean atomic = "Atomic".equals(this.catalog.databaseEngine(job.database()).orElse(""));
-				this.owned.reserve(execution, OwnedTables.WORK, atomic);
+				this.owned.reserve(execution, OwnedTables.WORK, this.catalog.isAtomic(job.database()));
 				return RepeatStatus.CONTINUABLE;
 			}
 			this.operations.createTable(DdlRewriter.retarget(source, job.database(), job.workTable(),

@@ -48,7 +48,7 @@ class CatchUp {
 
 	static final String BLOCKS_PREFIX = "catchUpBlocks.";
 
-	static final String PENDING = "catchUpPending";
+	static final String PENDING = MigrationOutcome.CATCH_UP_PENDING;
 
 	static final String STAGED = "catchUpStaged";
 
@@ -127,8 +127,7 @@ class CatchUp {
 			String uuid = this.owned.reserved(execution, OwnedTables.STAGING);
 			if (uuid == null) {
 				// recorded (and committed on return) before the staging table is created
-				this.owned.reserve(execution, OwnedTables.STAGING,
-						"Atomic".equals(this.catalog.databaseEngine(database).orElse("")));
+				this.owned.reserve(execution, OwnedTables.STAGING, this.catalog.isAtomic(database));
 				return true;
 			}
 			stage(database, source, target, staging, OwnedTables.uuidClause(uuid), move);

@@ -114,7 +114,7 @@ public class SwapTablesTasklet implements Tasklet {
 			}
 			if (!swapped && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
 					&& client.withRetry(() -> this.catchUp.step(job.database(), job.table(), job.workTable(),
-							stagingTable(job), copied, keepSource, context, step.getJobExecution()))) {
+							job.stagingTable(), copied, keepSource, context, step.getJobExecution()))) {
 				context.putInt(MOVES_BEFORE_SWAP, context.getInt(MOVES_BEFORE_SWAP, 0) + 1);
 				return RepeatStatus.CONTINUABLE;
 			}
@@ -129,7 +129,7 @@ public class SwapTablesTasklet implements Tasklet {
 			context.putString(DRAINED, "true");
 			return RepeatStatus.CONTINUABLE;
 		}
-		if (client.withRetry(() -> this.catchUp.step(job.database(), job.workTable(), job.table(), stagingTable(job), copied,
+		if (client.withRetry(() -> this.catchUp.step(job.database(), job.workTable(), job.table(), job.stagingTable(), copied,
 				keepSource, context, step.getJobExecution()))) {
 			return RepeatStatus.CONTINUABLE;
 		}
@@ -203,14 +203,11 @@ public class SwapTablesTasklet implements Tasklet {
 		return true;
 	}
 
-	private static String stagingTable(TableJobParameters job) {
-		return job.table() + TableJobParameters.STAGING_SUFFIX;
-	}
 
 	private boolean retireOldTable(TableJobParameters job, boolean keepSource, StepExecution step) {
 		JobExecution execution = step.getJobExecution();
 		ExecutionContext context = step.getExecutionContext();
-		this.catalog.table(job.database(), stagingTable(job))
+		this.catalog.table(job.database(), job.stagingTable())
 			.filter((staging) -> this.owned.owns(execution, OwnedTables.STAGING, staging))
 			.ifPresent((staging) -> this.operations.dropTable(job.database(), staging.name()));
 		if (this.catalog.table(job.database(), job.workTable()).isEmpty()) {
