@@ -139,11 +139,6 @@ public class TableOperations {
 			.orElseThrow();
 	}
 
-	/** Columns stored on disk (ordinary, DEFAULT and MATERIALIZED; not ALIAS or EPHEMERAL), in table order. */
-	public List<String> storedColumns(String database, String table) {
-		return columns(database, table).stream().filter(ColumnInfo::isStored).map(ColumnInfo::name).toList();
-	}
-
 	/** Every column of a table, in table order. */
 	public List<ColumnInfo> columns(String database, String table) {
 		return this.client.query("""

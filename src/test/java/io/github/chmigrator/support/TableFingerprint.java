@@ -30,11 +30,7 @@ public record TableFingerprint(Checksum checksum, String definition) {
 	 */
 	public static TableFingerprint of(TestDatabase db, String table) {
 		TableOperations operations = new TableOperations(db.client());
-		List<String> columns = db.client()
-			.query("SELECT name, type FROM system.columns WHERE database = " + Sql.literal(db.name()) + " AND table = "
-					+ Sql.literal(table) + " AND default_kind NOT IN ('ALIAS', 'EPHEMERAL') ORDER BY position",
-					(row) -> row.getString(2).startsWith("AggregateFunction")
-							? "finalizeAggregation(" + Sql.identifier(row.getString(1)) + ")" : Sql.identifier(row.getString(1)));
+		List<String> columns = storedColumns(db, table, true);
 		String engine = db.catalog().table(db.name(), table).orElseThrow().engine();
 		String folding = engine.equals("MergeTree") ? "" : " FINAL";
 		Checksum checksum = db.client()
@@ -67,11 +63,7 @@ public record TableFingerprint(Checksum checksum, String definition) {
 	public static Checksum distinctRowsOf(TestDatabase db, String... tables) {
 		List<String> existing = db.tables();
 		List<String> present = java.util.Arrays.stream(tables).filter(existing::contains).toList();
-		List<String> columns = new TableOperations(db.client()).storedColumns(db.name(), present.get(0))
-			.stream()
-			.map(Sql::identifier)
-			.toList();
-		String list = String.join(", ", columns);
+		String list = String.join(", ", storedColumns(db, present.get(0), false));
 		String union = present.stream()
 			.map((table) -> "SELECT " + list + " FROM " + Sql.qualified(db.name(), table))
 			.collect(java.util.stream.Collectors.joining(" UNION ALL "));
@@ -79,6 +71,18 @@ public record TableFingerprint(Checksum checksum, String definition) {
 			.queryFirst("SELECT count(), toString(sum(" + ROW_HASH + "(tuple(" + list + ")))) FROM (SELECT DISTINCT " + list + " FROM ("
 					+ union + "))", (row) -> new Checksum(row.getLong(1), row.getString(2)))
 			.orElseThrow();
+	}
+
+	/**
+	 * The table's stored columns (not ALIAS or EPHEMERAL), quoted, in table order; with
+	 * {@code finalized}, aggregate states as their values.
+	 */
+	private static List<String> storedColumns(TestDatabase db, String table, boolean finalized) {
+		return db.client()
+			.query("SELECT name, type FROM system.columns WHERE database = " + Sql.literal(db.name()) + " AND table = "
+					+ Sql.literal(table) + " AND default_kind NOT IN ('ALIAS', 'EPHEMERAL') ORDER BY position",
+					(row) -> (finalized && row.getString(2).startsWith("AggregateFunction"))
+							? "finalizeAggregation(" + Sql.identifier(row.getString(1)) + ")" : Sql.identifier(row.getString(1)));
 	}
 
 }
