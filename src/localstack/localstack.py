@@ -599,7 +599,7 @@ class Handler(BaseHTTPRequestHandler):
                     body.drain()
             else:
                 rest = body.read_all()
-                res = ctx.chdb.query(head + rest if rest else head[:-1], fmt, database, qparams)
+                res = self._run(head + rest if rest else head[:-1], fmt, database, qparams, params, query_id)
         else:
             sql = body.read_all()
             split = split_insert(sql)
@@ -609,7 +609,7 @@ class Handler(BaseHTTPRequestHandler):
                 header, ifmt, off = split
                 res, _ = ctx.chdb.insert(header, ifmt, database, qparams, iter([sql[off:]]))
             else:
-                res = ctx.chdb.query(sql, fmt, database, qparams)
+                res = self._run(sql, fmt, database, qparams, params, query_id)
         if res.error:
             self._error(res.error, query_id, fmt)
             return
@@ -622,6 +622,18 @@ class Handler(BaseHTTPRequestHandler):
             ("Content-Type", _content_type(fmt)),
             ("X-ClickHouse-Summary", json.dumps(summary, separators=(",", ":")))]
         self._send(200, res.data, hdrs)
+
+
+    def _run(self, sql, fmt, database, qparams, params, query_id):
+        """One statement; ALTER and TRUNCATE that succeed are recorded in system.query_log."""
+        ctx = self.server.ctx
+        logged = ctx.query_log.statement(sql) if ctx.query_log else None
+        start_us = time.time_ns() // 1000
+        res = ctx.chdb.query(sql, fmt, database, qparams)
+        if logged and not res.error:
+            ctx.query_log.record(logged, sql, database, query_id, params.get("log_comment") or "", start_us,
+                                 time.time_ns() // 1000)
+        return res
 
 
 def _prepend(first, rest):
@@ -641,6 +653,60 @@ class Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+class QueryLog:
+    """A `system.query_log` for the statements that change a table's partitions.
+
+    The embedded engine keeps no system logs, and the migrator reads `system.query_log` to see an
+    operator's ALTER … DROP/DETACH/REPLACE PARTITION and TRUNCATE on a table it is moving (they
+    leave no other trace when the partition is empty). The front records what a server would for
+    ALTER and TRUNCATE statements (the columns the migrator reads, with the same names and types)
+    after each one succeeds, in a Memory table of the engine's own `system` database.
+    """
+
+    DDL = ("CREATE TABLE IF NOT EXISTS system.query_log (type Enum8('QueryStart' = 1, 'QueryFinish' = 2, "
+           "'ExceptionBeforeStart' = 3, 'ExceptionWhileProcessing' = 4), event_date Date, event_time DateTime, "
+           "event_time_microseconds DateTime64(6), query_start_time DateTime, "
+           "query_start_time_microseconds DateTime64(6), query_id String, query_kind LowCardinality(String), "
+           "query String, databases Array(LowCardinality(String)), tables Array(LowCardinality(String)), "
+           "log_comment String, is_initial_query UInt8) ENGINE = Memory")
+
+    INSERT = (b"INSERT INTO system.query_log SELECT 'QueryFinish', toDate(f), toDateTime(f), f, toDateTime(s), s, "
+              b"{id:String}, {kind:String}, {query:String}, [{db:String}], [{tbl:String}], {comment:String}, 1 "
+              b"FROM (SELECT fromUnixTimestamp64Micro({finish:Int64}) AS f, fromUnixTimestamp64Micro({start:Int64}) AS s)")
+
+    _NAME = r"(?:`(?:[^`\\]|\\.)+`|[A-Za-z_][A-Za-z0-9_]*)"
+    _STATEMENT = re.compile(r"(?is)^\s*(?:/\*.*?\*/\s*)?(ALTER\s+TABLE|TRUNCATE(?:\s+TABLE)?)\s+(?:IF\s+EXISTS\s+)?"
+                            r"(" + _NAME + r")(?:\s*\.\s*(" + _NAME + r"))?")
+
+    def __init__(self, chdb):
+        self.chdb = chdb
+        res = chdb.query(self.DDL.encode(), "TabSeparated", None)
+        if res.error:
+            raise RuntimeError(res.error)
+
+    @staticmethod
+    def _unquote(name):
+        return name[1:-1].replace("\\`", "`") if name.startswith("`") else name
+
+    def statement(self, sql):
+        """(query_kind, database-or-None, table) when `sql` is logged, else None."""
+        m = self._STATEMENT.match(sql[:65536].decode("utf-8", "replace"))
+        if not m:
+            return None
+        kind = "Alter" if m.group(1).upper().startswith("ALTER") else "Drop"
+        first, second = self._unquote(m.group(2)), m.group(3)
+        return (kind, first, self._unquote(second)) if second else (kind, None, first)
+
+    def record(self, statement, sql, database, query_id, comment, start_us, finish_us):
+        kind, db, table = statement
+        db = db or database or "default"
+        res = self.chdb.query(self.INSERT, "TabSeparated", None, {
+            "id": query_id, "kind": kind, "query": sql.decode("utf-8", "replace"), "db": db,
+            "tbl": "%s.%s" % (db, table), "comment": comment, "start": str(start_us), "finish": str(finish_us)})
+        if res.error:
+            log("query_log: %s" % res.error)
+
+
 class Context:
     def __init__(self, chdb, user, password, verbose):
         self.chdb = chdb
@@ -650,6 +716,7 @@ class Context:
         self.database = "default"
         self.timezone = "UTC"
         self.warned_compress = False
+        self.query_log = None
 
 
 # --------------------------------------------------------------------------- S3Proxy
@@ -847,6 +914,7 @@ def main(argv=None):
         version, tz = info.data.decode().strip().split("\t")
         ctx = Context(chdb, args.user, args.password, args.verbose)
         ctx.timezone = tz
+        ctx.query_log = QueryLog(chdb)
         server = Server(("127.0.0.1", args.http_port), Handler)
         server.ctx = ctx
         http_port = server.server_address[1]

@@ -104,7 +104,7 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 		TableJobParameters table = TableJobParameters.forTable(this.clickhouse, this.migration.db(), this.migration.table(),
 				this.s3.policy());
 		if (this.migration.abort()) {
-			return single(start, this.aborts.abort(table));
+			return single(start, this.aborts.abort(table, this.migration.acceptSourceChanges()));
 		}
 		return single(start, this.tables.run(table, this.migration));
 	}

@@ -28,6 +28,12 @@ import io.github.chmigrator.core.Sizes;
  */
 public class ClickHouseClient implements AutoCloseable {
 
+	/** The {@code log_comment} of every statement the migrator sends. */
+	public static final String LOG_COMMENT = "clickhouse-migrator";
+
+	/** The driver property that sets {@code log_comment}; a client of the tests sets its own. */
+	public static final String LOG_COMMENT_PROPERTY = "clickhouse_setting_log_comment";
+
 	private static final Logger logger = LoggerFactory.getLogger(ClickHouseClient.class);
 
 	private final ClickHouseSettings settings;
@@ -51,6 +57,8 @@ public class ClickHouseClient implements AutoCloseable {
 		// the migrator retries (design §11.2) and waits for long copies; the operator can override both
 		config.addDataSourceProperty("retry", "0");
 		config.addDataSourceProperty("socket_timeout", Long.toString(Duration.ofHours(6).toMillis()));
+		// marks the migrator's own statements in system.query_log, where it looks for an operator's (QueryLog)
+		config.addDataSourceProperty(LOG_COMMENT_PROPERTY, LOG_COMMENT);
 		settings.properties().forEach(config::addDataSourceProperty);
 		config.setMaximumPoolSize(Math.max(2, poolSize));
 		config.setMinimumIdle(0);

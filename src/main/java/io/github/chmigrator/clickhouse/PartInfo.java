@@ -1,5 +1,7 @@
 package io.github.chmigrator.clickhouse;
 
+import java.util.Optional;
+
 /**
  * One active data part, from {@code system.parts}. The block range identifies the inserts a part
  * holds: a merge produces a part whose range covers the ranges of the parts it merged.
@@ -11,6 +13,23 @@ package io.github.chmigrator.clickhouse;
  * @param rows its rows
  */
 public record PartInfo(String name, String partitionId, long minBlock, long maxBlock, long rows) {
+
+	/**
+	 * A part as its name describes it ({@code <partition id>_<min block>_<max block>_<level>[_<mutation>]};
+	 * partition ids hold no {@code _}), rows unknown; empty for a name of another shape.
+	 */
+	public static Optional<PartInfo> fromName(String name) {
+		String[] fields = name.split("_");
+		if (fields.length < 4 || fields.length > 5) {
+			return Optional.empty();
+		}
+		try {
+			return Optional.of(new PartInfo(name, fields[0], Long.parseLong(fields[1]), Long.parseLong(fields[2]), -1));
+		}
+		catch (NumberFormatException ex) {
+			return Optional.empty();
+		}
+	}
 
 	/** Whether this part holds any block of the given range. */
 	public boolean overlaps(long min, long max) {

@@ -200,6 +200,11 @@ public class TableOperations {
 		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DROP PARTITION ID " + Sql.literal(partitionId));
 	}
 
+	/** Moves a partition's parts to the table's {@code detached} directory. */
+	public void detachPartition(String database, String table, String partitionId) {
+		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DETACH PARTITION ID " + Sql.literal(partitionId));
+	}
+
 	public void dropPart(String database, String table, String part) {
 		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DROP PART " + Sql.literal(part));
 	}

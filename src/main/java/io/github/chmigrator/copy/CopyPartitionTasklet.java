@@ -19,6 +19,7 @@ import io.github.chmigrator.copy.CopyStrategy.CopyRequest;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.ProgressTracker;
+import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
@@ -96,7 +97,9 @@ public class CopyPartitionTasklet implements Tasklet {
 		if (state.equals(PartitionPlanner.COPIED)) {
 			// a changed or replaced source (whose new parts may even bear the copied parts' names) keeps its parts
 			retrying(() -> this.guard.checkSource(stepExecution.getJobExecution(), job));
-			retrying(() -> dropCopiedParts(job, context, TableJobParameters.flag(parameters, TableJobParameters.KEEP_SOURCE)));
+			boolean accepted = SourceChanges.accepted(stepExecution.getJobExecution());
+			retrying(() -> dropCopiedParts(job, context, TableJobParameters.flag(parameters, TableJobParameters.KEEP_SOURCE),
+					accepted));
 			return RepeatStatus.CONTINUABLE;
 		}
 		this.progress.partitionDone(job.qualifiedTable(), context);
@@ -125,6 +128,7 @@ public class CopyPartitionTasklet implements Tasklet {
 			refuseUnsafeRecopy(job, context, partitionId);
 			CopyStrategy strategy = this.strategies.select(requested);
 			for (int attempt = 1;; attempt++) {
+				long listed = System.currentTimeMillis();
 				List<PartInfo> parts = this.operations.activeParts(job.database(), job.table(), partitionId);
 				long rows = this.operations.rowsOfParts(job.database(), job.table(), names(parts));
 				this.operations.dropPartition(job.database(), job.workTable(), partitionId);
@@ -134,6 +138,7 @@ public class CopyPartitionTasklet implements Tasklet {
 				long copied = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
 				if (copied == rows) {
 					record(job, context, strategy, parts, rows, columns, checksum, attempt, started);
+					context.putLong(PartitionPlanner.COPY_STARTED_AT, listed);
 					return;
 				}
 				logger.warn("Table {} partition {}: source had {} rows in {} parts, target has {} after {}: the partition changed while copied; copying again ({}/{})",
@@ -194,6 +199,9 @@ public class CopyPartitionTasklet implements Tasklet {
 		context.putLong(PartitionPlanner.COPIED_ROWS, recorded);
 		context.putString(PartitionPlanner.COPIED_BLOCKS, "");
 		context.putString(PartitionPlanner.STRATEGY, "imported");
+		// moved by an earlier run, before this job began
+		context.putLong(PartitionPlanner.COPY_STARTED_AT, 0);
+		context.putLong(PartitionPlanner.MOVED_AT, 0);
 		context.putString(PartitionPlanner.STATE, PartitionPlanner.DONE);
 	}
 
@@ -237,11 +245,20 @@ public class CopyPartitionTasklet implements Tasklet {
 		context.putString(PartitionPlanner.STATE, PartitionPlanner.COPIED);
 	}
 
-	private void dropCopiedParts(TableJobParameters job, ExecutionContext context, boolean keepSource) {
+	/**
+	 * @param accepted whether the operator accepted source changes ({@code --accept-source-changes}):
+	 * the work partition may then hold what they carried to it instead of the rows copied
+	 */
+	private void dropCopiedParts(TableJobParameters job, ExecutionContext context, boolean keepSource, boolean accepted) {
 		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
 		long recorded = context.getLong(PartitionPlanner.COPIED_ROWS);
 		long inTarget = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
-		if (inTarget != recorded) {
+		if (inTarget != recorded && accepted) {
+			logger.warn("Table {} partition {}: the work table {} holds {} rows, {} were copied, as the source changes "
+					+ "accepted with --accept-source-changes explain", job.qualifiedTable(), partitionId, job.workTable(),
+					inTarget, recorded);
+		}
+		else if (inTarget != recorded) {
 			this.merges.release(job.database(), job.table(), partitionId);
 			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": the work table "
 					+ job.workTable() + " holds " + inTarget + " rows, " + recorded + " were copied; the source is intact");
@@ -255,6 +272,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		finally {
 			this.merges.release(job.database(), job.table(), partitionId);
 		}
+		context.putLong(PartitionPlanner.MOVED_AT, System.currentTimeMillis());
 		context.putString(PartitionPlanner.STATE, PartitionPlanner.DONE);
 	}
 

@@ -19,9 +19,7 @@ import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.copy.CopyPartitionTasklet;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
-import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MigrationOutcome;
-import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.PlanOrderSplitter;
@@ -119,10 +117,9 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Step validateTable(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			TableOperations operations, SourceChanges sourceChanges, DefinitionSync definitions,
-			StepOutcomeListener listener) {
+			TableOperations operations, SourceGuard sourceGuard, StepOutcomeListener listener) {
 		return new StepBuilder("validateTable", jobRepository)
-			.tasklet(new ValidateTableTasklet(operations, jobRepository, new SourceGuard(sourceChanges, definitions)),
+			.tasklet(new ValidateTableTasklet(operations, jobRepository, sourceGuard),
 					transactionManager)
 			.listener(listener)
 			.build();

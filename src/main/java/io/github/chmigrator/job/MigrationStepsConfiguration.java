@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Configuration;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseClient;
+import io.github.chmigrator.clickhouse.QueryLog;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.config.ReportSettings;
 import io.github.chmigrator.copy.AttachPartitionStrategy;
@@ -26,6 +27,7 @@ import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.ProgressTracker;
+import io.github.chmigrator.migration.RemovedPartitions;
 import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
@@ -93,8 +95,21 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
-	public SourceChanges sourceChanges(TableOperations operations, ClickHouseCatalog catalog) {
-		return new SourceChanges(operations, catalog);
+	public RemovedPartitions removedPartitions(TableOperations operations, ClickHouseCatalog catalog,
+			JobRepository jobRepository) {
+		return new RemovedPartitions(new QueryLog(operations.client()), operations, catalog, jobRepository);
+	}
+
+	@Bean
+	public SourceChanges sourceChanges(TableOperations operations, ClickHouseCatalog catalog,
+			RemovedPartitions removedPartitions) {
+		return new SourceChanges(operations, catalog, removedPartitions);
+	}
+
+	@Bean
+	public SourceGuard sourceGuard(SourceChanges sourceChanges, DefinitionSync definitions,
+			RemovedPartitions removedPartitions) {
+		return new SourceGuard(sourceChanges, definitions, removedPartitions);
 	}
 
 	@Bean
@@ -121,21 +136,18 @@ public class MigrationStepsConfiguration {
 
 	@Bean
 	public CopyPartitionTasklet copyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog,
-			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceChanges sourceChanges,
-			DefinitionSync definitions) {
+			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceGuard sourceGuard) {
 		CopyStrategies strategies = new CopyStrategies(new AttachPartitionStrategy(operations),
 				new InsertSelectStrategy(operations));
-		return new CopyPartitionTasklet(operations, catalog, strategies, merges, failurePoints, progress,
-				new SourceGuard(sourceChanges, definitions));
+		return new CopyPartitionTasklet(operations, catalog, strategies, merges, failurePoints, progress, sourceGuard);
 	}
 
 	@Bean
 	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
 			JobRepository jobRepository, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables,
-			SourceChanges sourceChanges, DefinitionSync definitions,
-			@Value("${migration.exchange-wait:10m}") Duration exchangeWait) {
-		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints, ownedTables,
-				new SourceGuard(sourceChanges, definitions), exchangeWait);
+			SourceGuard sourceGuard, @Value("${migration.exchange-wait:10m}") Duration exchangeWait) {
+		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints, ownedTables, sourceGuard,
+				exchangeWait);
 	}
 
 	@Bean

@@ -3,6 +3,8 @@ package io.github.chmigrator.migration;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 
+import io.github.chmigrator.partition.CatchUps;
+
 /**
  * What the job's steps leave for its listeners and runners beyond {@code COMPLETED} and
  * {@code FAILED}: the exit status of a table that needs no migration, and the swap step's count
@@ -21,7 +23,7 @@ public final class MigrationOutcome {
 	public static final String LATE_ROWS = "catchUpRows";
 
 	/** The swap step's ExecutionContext key of a late-row move in flight. */
-	public static final String CATCH_UP_PENDING = "catchUpPending";
+	public static final String CATCH_UP_PENDING = CatchUps.PENDING;
 
 	/**
 	 * The swap step's ExecutionContext key: where the old table was kept instead of dropped, and why

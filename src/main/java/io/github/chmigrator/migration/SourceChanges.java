@@ -47,9 +47,12 @@ public class SourceChanges {
 
 	private final ClickHouseCatalog catalog;
 
-	public SourceChanges(TableOperations operations, ClickHouseCatalog catalog) {
+	private final RemovedPartitions removed;
+
+	public SourceChanges(TableOperations operations, ClickHouseCatalog catalog, RemovedPartitions removed) {
 		this.operations = operations;
 		this.catalog = catalog;
+		this.removed = removed;
 	}
 
 	/**
@@ -76,9 +79,14 @@ public class SourceChanges {
 			logger.warn("Table {}: --accept-source-changes: the source's changes since the run began are taken as "
 					+ "carried to {}", job.qualifiedTable(), job.workTable());
 			context.putString(ACCEPTED, "true");
+			// partitions removed from the source are still carried where that is exact
+			this.removed.carry(execution, job, true);
 		}
 		context.putLong(LAST_MUTATION, mutations.stream().mapToLong(MutationInfo::number).max().orElse(0));
 		context.putLong(LAST_PATCH_BLOCK, this.operations.lastPatchBlock(job.database(), job.table()));
+		if (!context.containsKey(RemovedPartitions.SINCE)) {
+			this.removed.baseline(context);
+		}
 	}
 
 	/**
@@ -117,6 +125,14 @@ public class SourceChanges {
 					"apply the same UPDATE to " + job.database() + "." + job.workTable()
 							+ ", then rerun with --accept-source-changes");
 		}
+	}
+
+	/**
+	 * Partitions removed from the source after they moved are removed from the work table too, or
+	 * the table stops ({@link RemovedPartitions}).
+	 */
+	public void carryRemovedPartitions(JobExecution execution, TableJobParameters job, boolean accept) {
+		this.removed.carry(execution, job, accept);
 	}
 
 	/** The mutations the source received since the baseline; none before a baseline was taken. */

@@ -15,9 +15,12 @@ public class SourceGuard {
 
 	private final DefinitionSync definitions;
 
-	public SourceGuard(SourceChanges changes, DefinitionSync definitions) {
+	private final RemovedPartitions removed;
+
+	public SourceGuard(SourceChanges changes, DefinitionSync definitions, RemovedPartitions removed) {
 		this.changes = changes;
 		this.definitions = definitions;
+		this.removed = removed;
 	}
 
 	/**
@@ -27,6 +30,17 @@ public class SourceGuard {
 	public List<String> verify(JobExecution execution, TableJobParameters job, String target) {
 		this.changes.check(execution, job);
 		return this.definitions.sync(job.database(), job.table(), target);
+	}
+
+	/**
+	 * {@link #verify}, and partitions an operator removed from the source after they moved are
+	 * removed from the work table too ({@link RemovedPartitions}): before rows of the source move
+	 * into the work table again (validation, catch-ups, the exchange).
+	 */
+	public List<String> verifyBeforeMoves(JobExecution execution, TableJobParameters job) {
+		this.changes.check(execution, job);
+		this.removed.carry(execution, job, false);
+		return this.definitions.sync(job.database(), job.table(), job.workTable());
 	}
 
 	/** Only the source check: before source parts are dropped. */

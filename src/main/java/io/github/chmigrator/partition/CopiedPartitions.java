@@ -38,6 +38,17 @@ public final class CopiedPartitions {
 			return this.context.getLong(PartitionPlanner.COPIED_ROWS, 0);
 		}
 
+		/** When this partition's copied rows were in flight ({@link MoveWindows}); none before its copy. */
+		public MoveWindows window() {
+			String state = this.context.getString(PartitionPlanner.STATE, "");
+			if (state.isEmpty()) {
+				return MoveWindows.NONE;
+			}
+			// a record without times (an earlier version's) could be anywhere in time
+			return MoveWindows.of(this.context.getLong(PartitionPlanner.COPY_STARTED_AT, 0),
+					this.context.getLong(PartitionPlanner.MOVED_AT, Long.MAX_VALUE));
+		}
+
 		public BlockRanges blocks() {
 			return BlockRanges.parse(this.context.getString(PartitionPlanner.COPIED_BLOCKS, ""));
 		}

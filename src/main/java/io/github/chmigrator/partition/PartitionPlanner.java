@@ -80,6 +80,12 @@ public class PartitionPlanner implements Partitioner {
 
 	public static final String ATTEMPTS = "attempts";
 
+	/** When the copy that was recorded began listing the source parts (epoch ms, {@link MoveWindows}). */
+	public static final String COPY_STARTED_AT = "copyStartedAt";
+
+	/** When the copied parts were gone from the source (epoch ms, {@link MoveWindows}). */
+	public static final String MOVED_AT = "movedAt";
+
 	/** The job ExecutionContext key under which {@code planPartitions} stores the plan. */
 	public static final String PLAN = "plan";
 

@@ -27,6 +27,7 @@ import io.github.chmigrator.core.AtomicFiles;
 import io.github.chmigrator.core.MigratorFailures;
 import io.github.chmigrator.core.Sizes;
 import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.RemovedPartitions;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
 import io.github.chmigrator.partition.CopiedPartitions;
@@ -100,6 +101,7 @@ public class ReportWriter implements JobExecutionListener {
 		long rows = 0;
 		long bytes = 0;
 		int completed = 0;
+		Map<String, String> removed = RemovedPartitions.removed(execution.getExecutionContext());
 		if (execution.getExecutionContext().containsKey(PartitionPlanner.PLAN)) {
 			for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, execution)) {
 				var context = partition.context();
@@ -116,7 +118,10 @@ public class ReportWriter implements JobExecutionListener {
 						partition.planned().bytes(), context.getDouble(PartitionPlanner.SECONDS, 0.0), strategy,
 						context.getInt(PartitionPlanner.ATTEMPTS, 0),
 						(partition.status() != null) ? partition.status().name() : "PENDING",
-						context.getString(PartitionPlanner.NOTE, "")));
+						removed.containsKey(partition.planned().partitionId())
+								? "removed from the source after it moved, so from the migrated table too: "
+										+ removed.get(partition.planned().partitionId())
+								: context.getString(PartitionPlanner.NOTE, "")));
 			}
 		}
 		LocalDateTime start = execution.getStartTime();

@@ -44,7 +44,8 @@ public record TableReport(int version, String database, String table, String tar
 	 * @param strategy the strategy that copied it
 	 * @param attempts copy attempts
 	 * @param status the worker's status, {@code PENDING} when it never ran
-	 * @param note why the partition was handled specially (progress file import), empty otherwise
+	 * @param note why the partition was handled specially (progress file import, removed by an operator
+	 * after it moved), empty otherwise
 	 */
 	public record PartitionReport(String partitionId, String partition, long rows, long bytes, double seconds,
 			String strategy, int attempts, String status, String note) {

@@ -112,8 +112,12 @@ public class TableAbort {
 		this.failurePoints = failurePoints;
 	}
 
-	/** Puts the moved partitions of the table's unfinished migration back; a failure is returned, not thrown. */
-	public TableOutcome abort(TableJobParameters requested) {
+	/**
+	 * Puts the moved partitions of the table's unfinished migration back; a failure is returned, not thrown.
+	 * @param accept {@code --accept-source-changes}: partition removals on the source that cannot be
+	 * settled are taken as settled by the operator
+	 */
+	public TableOutcome abort(TableJobParameters requested, boolean accept) {
 		TableJobParameters table = requested.onServer(this.catalog.serverIdentity());
 		try (TableLock lock = this.locks.acquire(table.database(), table.table(), table.server());
 				AutoCloseable shared = this.tables.sharedLock(table)) {
@@ -124,7 +128,7 @@ public class TableAbort {
 				last = this.jobOperator.recover(last);
 			}
 			Map<String, Long> partitions = new TreeMap<>();
-			putBack(table, last, partitions);
+			putBack(table, last, partitions, accept);
 			this.jobOperator.abandon(last);
 			long rows = partitions.values().stream().mapToLong(Long::longValue).sum();
 			Path file = this.reports.directory().resolve("migration_%s.%s_abort_%s.json".formatted(table.database(),
@@ -164,7 +168,7 @@ public class TableAbort {
 		return latest;
 	}
 
-	private void putBack(TableJobParameters table, JobExecution last, Map<String, Long> putBack) {
+	private void putBack(TableJobParameters table, JobExecution last, Map<String, Long> putBack, boolean accept) {
 		refuseAfterTheSwapBegan(table, last);
 		TableInfo source = this.catalog.table(table.database(), table.table())
 			.orElseThrow(() -> new MigratorException(ExitCodes.INVALID, "--abort: table " + table.qualifiedTable() + " is gone"));
@@ -174,6 +178,8 @@ public class TableAbort {
 				throw new MigratorException(ExitCodes.INVALID, "--abort: " + work.qualifiedName()
 						+ " was not created by job instance " + last.getJobInstanceId() + "; nothing was changed");
 			}
+			// a partition the operator removed from the source after it moved does not come back
+			this.changes.carryRemovedPartitions(last, table, accept);
 			this.operations.stopMerges(table.database(), table.table());
 			String back = backTable(table, last, source);
 			Map<String, CopiedPartition> recorded = recordedCopies(last);

@@ -23,6 +23,9 @@ import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.partition.BlockRanges;
+import io.github.chmigrator.partition.CatchUps.Move;
+import io.github.chmigrator.partition.CatchUps;
+import io.github.chmigrator.partition.MoveWindows;
 
 /**
  * Moves the rows that reached the source after their partition was copied: parts whose block
@@ -46,9 +49,11 @@ import io.github.chmigrator.partition.BlockRanges;
  */
 class CatchUp {
 
-	static final String BLOCKS_PREFIX = "catchUpBlocks.";
+	static final String BLOCKS_PREFIX = CatchUps.BLOCKS_PREFIX;
 
-	static final String PENDING = MigrationOutcome.CATCH_UP_PENDING;
+	static final String WINDOWS_PREFIX = CatchUps.WINDOWS_PREFIX;
+
+	static final String PENDING = CatchUps.PENDING;
 
 	static final String STAGED = "catchUpStaged";
 
@@ -104,12 +109,13 @@ class CatchUp {
 	private boolean advance(String database, String source, String target, String staging,
 			Map<String, BlockRanges> copied, boolean keepSource, ExecutionContext context, JobExecution execution,
 			String pending) {
-		if (!pending.isEmpty() && !context.containsKey(STAGED) && !allActive(database, source, Pending.parse(pending))) {
+		if (!pending.isEmpty() && !context.containsKey(STAGED) && !allActive(database, source, Move.parse(pending))) {
 			// a merge ran before the parts were staged (a crash in between): nothing moved yet, list again
 			context.remove(PENDING);
 			pending = "";
 		}
 		if (pending.isEmpty()) {
+			long listed = System.currentTimeMillis();
 			Map<String, List<PartInfo>> fresh = newParts(database, source, copied, context);
 			if (fresh.isEmpty()) {
 				this.merges.release(database, source, HOLDER);
@@ -117,12 +123,12 @@ class CatchUp {
 			}
 			Map.Entry<String, List<PartInfo>> first = fresh.entrySet().iterator().next();
 			List<String> parts = first.getValue().stream().map(PartInfo::name).toList();
-			context.putString(PENDING, new Pending(first.getKey(), parts,
-					this.operations.rowsOfParts(database, source, parts), BlockRanges.of(first.getValue()).format())
+			context.putString(PENDING, new Move(first.getKey(), parts,
+					this.operations.rowsOfParts(database, source, parts), BlockRanges.of(first.getValue()).format(), listed)
 				.format());
 			return true;
 		}
-		Pending move = Pending.parse(pending);
+		Move move = Move.parse(pending);
 		if (!context.containsKey(STAGED)) {
 			String uuid = this.owned.reserved(execution, OwnedTables.STAGING);
 			if (uuid == null) {
@@ -152,7 +158,7 @@ class CatchUp {
 		return true;
 	}
 
-	private boolean allActive(String database, String source, Pending move) {
+	private boolean allActive(String database, String source, Move move) {
 		List<String> active = this.operations.activeParts(database, source, move.partitionId())
 			.stream()
 			.map(PartInfo::name)
@@ -160,7 +166,7 @@ class CatchUp {
 		return active.containsAll(move.parts());
 	}
 
-	private void stage(String database, String source, String target, String staging, String uuid, Pending move) {
+	private void stage(String database, String source, String target, String staging, String uuid, Move move) {
 		if (this.catalog.table(database, staging).isEmpty()) {
 			String ddl = this.operations.showCreateTable(database, target);
 			this.operations.createTable(DdlRewriter.retarget(ddl, database, staging, uuid,
@@ -197,7 +203,7 @@ class CatchUp {
 		return fresh;
 	}
 
-	private void dropStillActive(String database, String source, Pending move) {
+	private void dropStillActive(String database, String source, Move move) {
 		for (PartInfo part : this.operations.activeParts(database, source, move.partitionId())) {
 			if (move.parts().contains(part.name())) {
 				this.operations.dropPart(database, source, part.name());
@@ -205,28 +211,18 @@ class CatchUp {
 		}
 	}
 
-	private void done(String database, String target, Pending move, ExecutionContext context) {
+	private void done(String database, String target, Move move, ExecutionContext context) {
 		String key = BLOCKS_PREFIX + move.partitionId();
 		context.putString(key, BlockRanges.parse(context.getString(key, "")).plus(BlockRanges.parse(move.blocks())).format());
 		context.putLong(MOVED_ROWS, context.getLong(MOVED_ROWS, 0) + move.rows());
+		String windows = WINDOWS_PREFIX + move.partitionId();
+		context.putString(windows, MoveWindows.parse(context.getString(windows, ""))
+			.plus(MoveWindows.of(move.listedAt(), System.currentTimeMillis()))
+			.format());
 		context.remove(PENDING);
 		context.remove(STAGED);
 		logger.info("Table {}.{} partition {}: moved {} rows inserted during the migration", database, target,
 				move.partitionId(), Sizes.count(move.rows()));
-	}
-
-	/** The move in flight, as recorded before it starts. */
-	record Pending(String partitionId, List<String> parts, long rows, String blocks) {
-
-		String format() {
-			return String.join("|", this.partitionId, String.join(",", this.parts), Long.toString(this.rows), this.blocks);
-		}
-
-		static Pending parse(String text) {
-			String[] fields = text.split("\\|", -1);
-			return new Pending(fields[0], List.of(fields[1].split(",")), Long.parseLong(fields[2]), fields[3]);
-		}
-
 	}
 
 }

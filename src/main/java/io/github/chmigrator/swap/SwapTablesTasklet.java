@@ -110,7 +110,7 @@ public class SwapTablesTasklet implements Tasklet {
 				// the work table keeps still until the exchange, also after a server restart; the source
 				// changed in no way the moved partitions lack, and the work table is defined as it
 				this.operations.stopMerges(job.database(), job.workTable());
-				client.withRetry(() -> this.guard.verify(step.getJobExecution(), job, job.workTable()));
+				client.withRetry(() -> this.guard.verifyBeforeMoves(step.getJobExecution(), job));
 			}
 			if (!swapped && context.getInt(MOVES_BEFORE_SWAP, 0) < MAX_MOVES_BEFORE_SWAP
 					&& client.withRetry(() -> this.catchUp.step(job.database(), job.table(), job.workTable(),

@@ -83,6 +83,25 @@ class AbortIntegrationTests {
 	}
 
 	@Test
+	void abortDoesNotBringBackAPartitionDroppedAfterItMoved(CapturedOutput output) throws Exception {
+		String table = "dropped_then_aborted";
+		createTable(table);
+		long partitionZero = db.client()
+			.queryFirst("SELECT count() FROM " + db.name() + "." + table + " WHERE p = 0", (row) -> row.getLong(1))
+			.orElseThrow();
+		assertThat(run(table, "--migrator.fail-at=copy.afterDropPart@1")).isEqualTo(ExitCodes.FAILED);
+		Thread.sleep(1_500);
+		db.execute("ALTER TABLE {db}." + table + " DROP PARTITION 0");
+
+		int aborted = run(table, "--abort");
+
+		assertThat(aborted).isEqualTo(ExitCodes.OK);
+		assertThat(db.count(table)).as("every row back but the dropped partition's").isEqualTo(2_000 - partitionZero);
+		assertThat(output).contains("partition 0 had moved to dropped_then_aborted__migrating when the source received");
+		assertThat(db.tables()).filteredOn((name) -> name.startsWith(table)).containsExactly(table);
+	}
+
+	@Test
 	void abortKilledAtAnyStepIsCompletedByTheNextAbort() {
 		String table = "killed_abort";
 		createTable(table);

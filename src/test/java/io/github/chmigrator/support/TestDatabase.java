@@ -1,7 +1,9 @@
 package io.github.chmigrator.support;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseClient;
@@ -23,8 +25,11 @@ public final class TestDatabase implements AutoCloseable {
 	}
 
 	public static ClickHouseSettings settings(ClickHouseStack stack) {
-		return new ClickHouseSettings(stack.host(), stack.port(), stack.user(), stack.password(),
-				stack.driverProperties(), Duration.ofSeconds(5), 0, Duration.ofMillis(100));
+		// the test plays the operator: its statements are not marked as the migrator's in system.query_log
+		Map<String, String> properties = new HashMap<>(stack.driverProperties());
+		properties.put(ClickHouseClient.LOG_COMMENT_PROPERTY, "operator");
+		return new ClickHouseSettings(stack.host(), stack.port(), stack.user(), stack.password(), properties,
+				Duration.ofSeconds(5), 0, Duration.ofMillis(100));
 	}
 
 	public String name() {
