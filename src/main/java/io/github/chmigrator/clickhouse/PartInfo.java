@@ -10,9 +10,10 @@ import java.util.Optional;
  * @param partitionId the partition id
  * @param minBlock the first block number it holds
  * @param maxBlock the last block number it holds
- * @param rows its rows
+ * @param rows its rows as stored ({@code system.parts.rows}: lightweight-deleted ones included)
+ * @param masked whether some of its rows are lightweight-deleted (a merge drops those)
  */
-public record PartInfo(String name, String partitionId, long minBlock, long maxBlock, long rows) {
+public record PartInfo(String name, String partitionId, long minBlock, long maxBlock, long rows, boolean masked) {
 
 	/**
 	 * A part as its name describes it ({@code <partition id>_<min block>_<max block>_<level>[_<mutation>]};
@@ -24,7 +25,7 @@ public record PartInfo(String name, String partitionId, long minBlock, long maxB
 			return Optional.empty();
 		}
 		try {
-			return Optional.of(new PartInfo(name, fields[0], Long.parseLong(fields[1]), Long.parseLong(fields[2]), -1));
+			return Optional.of(new PartInfo(name, fields[0], Long.parseLong(fields[1]), Long.parseLong(fields[2]), -1, true));
 		}
 		catch (NumberFormatException ex) {
 			return Optional.empty();

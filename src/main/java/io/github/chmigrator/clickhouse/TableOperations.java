@@ -93,12 +93,13 @@ public class TableOperations {
 	public List<PartInfo> activeParts(String database, String table, String partitionId) {
 		String partition = (partitionId != null) ? " AND partition_id = " + Sql.literal(partitionId) : "";
 		return this.client.query("""
-				SELECT name, partition_id, min_block_number, max_block_number, rows
+				SELECT name, partition_id, min_block_number, max_block_number, rows, has_lightweight_delete
 				FROM system.parts
 				WHERE database = %s AND table = %s AND active AND %s%s
 				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
 				Sql.DATA_PARTS, partition),
-				(row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getLong(5)));
+				(row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getLong(5),
+						row.getBoolean(6)));
 	}
 
 	/**

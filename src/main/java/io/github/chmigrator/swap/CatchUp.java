@@ -187,10 +187,15 @@ class CatchUp {
 	private Map<String, List<PartInfo>> newParts(String database, String source, Map<String, BlockRanges> copied,
 			ExecutionContext context) {
 		Map<String, List<PartInfo>> fresh = new LinkedHashMap<>();
+		// copied parts kept in the source (--keep-source) may be merged together once their partition
+		// moved: recognised by their rows where merges keep every row
+		boolean mergesKeepRows = this.catalog.table(database, source)
+			.map((table) -> table.engine().equals("MergeTree") && !table.createTableQuery().contains(" TTL "))
+			.orElse(false);
 		for (PartInfo part : this.operations.activeParts(database, source, null)) {
 			BlockRanges ranges = copied.getOrDefault(part.partitionId(), BlockRanges.NONE)
 				.plus(BlockRanges.parse(context.getString(BLOCKS_PREFIX + part.partitionId(), "")));
-			BlockRanges.Status status = ranges.classify(part);
+			BlockRanges.Status status = ranges.classify(part, mergesKeepRows);
 			if (status == BlockRanges.Status.MIXED) {
 				throw new MigratorException(ExitCodes.FAILED, "%s.%s part %s merged copied rows with rows inserted later; "
 					.formatted(database, source, part.name()) + "its copied rows are already in the migrated table, so it "

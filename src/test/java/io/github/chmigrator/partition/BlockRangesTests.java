@@ -31,14 +31,29 @@ class BlockRangesTests {
 	}
 
 	@Test
+	void aPartMergedFromCopiedPartsOnlyIsCopiedWhereMergesKeepEveryRow() {
+		// blocks 1 and 3..5 hold 10 rows each; block 2 went to another partition
+		assertThat(COPIED.classify(new PartInfo("1_1_5_2", "1", 1, 5, 20, false), true)).isEqualTo(Status.COPIED);
+		// one row more: a later insert took block 2 in this partition
+		assertThat(COPIED.classify(new PartInfo("1_1_5_2", "1", 1, 5, 21, false), true)).isEqualTo(Status.MIXED);
+		// folding engines, TTL: the rows say nothing
+		assertThat(COPIED.classify(new PartInfo("1_1_5_2", "1", 1, 5, 20, false), false)).isEqualTo(Status.MIXED);
+		// across a range's bound, or from a part whose rows were not recorded
+		assertThat(COPIED.classify(new PartInfo("1_1_4_2", "1", 1, 4, 20, false), true)).isEqualTo(Status.MIXED);
+		assertThat(BlockRanges.parse("1-1,3-5:10").classify(new PartInfo("1_1_5_2", "1", 1, 5, 10, false), true))
+			.isEqualTo(Status.MIXED);
+	}
+
+	@Test
 	void rangesSurviveTheirTextFormAndAddUp() {
-		assertThat(BlockRanges.parse(COPIED.format()).format()).isEqualTo("1-1,3-5");
+		assertThat(BlockRanges.parse(COPIED.format()).format()).isEqualTo("1-1:10,3-5:10");
+		assertThat(BlockRanges.parse("1-1,3-5").format()).as("as recorded before rows were").isEqualTo("1-1,3-5");
 		assertThat(BlockRanges.parse("").classify(part("1_1_1_0", 1, 1))).isEqualTo(Status.NEW);
 		assertThat(COPIED.plus(BlockRanges.parse("6-7")).classify(part("1_6_7_1", 6, 7))).isEqualTo(Status.COPIED);
 	}
 
 	private static PartInfo part(String name, long min, long max) {
-		return new PartInfo(name, "1", min, max, 10);
+		return new PartInfo(name, "1", min, max, 10, false);
 	}
 
 }
