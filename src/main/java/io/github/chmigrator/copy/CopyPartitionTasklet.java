@@ -45,8 +45,6 @@ import io.github.chmigrator.partition.PartitionPlanner;
  */
 public class CopyPartitionTasklet implements Tasklet {
 
-	private static final int MAX_ATTEMPTS = 3;
-
 	private static final Logger logger = LoggerFactory.getLogger(CopyPartitionTasklet.class);
 
 	private final TableOperations operations;
@@ -136,19 +134,20 @@ public class CopyPartitionTasklet implements Tasklet {
 						partitionId, parts, columns));
 				this.failurePoints.reached("copy.afterCopy", partitionId);
 				long copied = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
-				if (copied == rows) {
+				Attempt next = Attempt.after(attempt, copied, rows);
+				if (next == Attempt.RECORD) {
 					record(job, context, strategy, parts, rows, columns, checksum, attempt, started);
 					context.putLong(PartitionPlanner.COPY_STARTED_AT, listed);
 					return;
 				}
-				logger.warn("Table {} partition {}: source had {} rows in {} parts, target has {} after {}: the partition changed while copied; copying again ({}/{})",
-						job.qualifiedTable(), partitionId, rows, parts.size(), copied, strategy.name(), attempt, MAX_ATTEMPTS);
-				if (attempt >= MAX_ATTEMPTS) {
-					strategy = this.strategies.insert();
-				}
-				if (attempt >= MAX_ATTEMPTS + 1) {
+				if (next == Attempt.GIVE_UP) {
 					throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + " copied "
 							+ copied + " rows of " + rows + " after " + attempt + " attempts; the source is intact");
+				}
+				logger.warn("Table {} partition {}: source had {} rows in {} parts, target has {} after {}: the partition changed while copied; copying again ({}/{})",
+						job.qualifiedTable(), partitionId, rows, parts.size(), copied, strategy.name(), attempt, Attempt.MAX);
+				if (next == Attempt.AGAIN_WITH_INSERT) {
+					strategy = this.strategies.insert();
 				}
 			}
 		}
@@ -173,7 +172,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		boolean swapped = this.catalog.table(job.database(), job.table())
 			.map((table) -> table.storagePolicy().equals(job.targetPolicy()))
 			.orElse(false);
-		if (swapped || inSource < planned) {
+		if (unsafeToClear(inTarget, inSource, planned, swapped)) {
 			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": the work table "
 					+ job.workTable() + " holds " + inTarget + " rows, the source " + inSource + " of " + planned + " planned"
 					+ (swapped ? ", and the table is already on policy '" + job.targetPolicy() + "'" : "")
@@ -292,6 +291,39 @@ public class CopyPartitionTasklet implements Tasklet {
 				this.failurePoints.reached("copy.afterDropPart", partitionId);
 			}
 		}
+	}
+
+	/**
+	 * What follows one copy attempt of a partition: its rows are recorded when the work table holds
+	 * as many as the listed parts did; otherwise (an insert, merge or mutation changed the partition
+	 * meanwhile) it is copied again, after {@value #MAX} attempts with INSERT (which reads one
+	 * snapshot), and once more before the partition fails with the source intact.
+	 */
+	enum Attempt {
+
+		RECORD, AGAIN, AGAIN_WITH_INSERT, GIVE_UP;
+
+		static final int MAX = 3;
+
+		static Attempt after(int attempt, long copied, long listed) {
+			if (copied == listed) {
+				return RECORD;
+			}
+			if (attempt > MAX) {
+				return GIVE_UP;
+			}
+			return (attempt == MAX) ? AGAIN_WITH_INSERT : AGAIN;
+		}
+
+	}
+
+	/**
+	 * Whether clearing a work partition for a first copy could lose rows: it holds rows while the
+	 * source holds fewer than planned (an earlier attempt may have dropped source parts without its
+	 * record), or the table was already swapped.
+	 */
+	static boolean unsafeToClear(long inTarget, long inSource, long planned, boolean swapped) {
+		return inTarget > 0 && (swapped || inSource < planned);
 	}
 
 	private static List<String> names(List<PartInfo> parts) {

@@ -142,11 +142,12 @@ class CatchUp {
 		}
 		this.failurePoints.reached("swap.beforeCatchUpMove", move.partitionId());
 		long staged = this.operations.partitionRows(database, staging, move.partitionId());
-		if (staged == move.rows()) {
+		Staged state = Staged.of(staged, move.rows());
+		if (state == Staged.TO_MOVE) {
 			this.operations.movePartitionToTable(database, staging, move.partitionId(), target);
 			this.failurePoints.reached("swap.afterCatchUpMove", move.partitionId());
 		}
-		else if (staged != 0) {
+		else if (state == Staged.INCONSISTENT) {
 			throw new MigratorException(ExitCodes.FAILED, "catching up partition %s of %s.%s: the staging table %s holds %d rows, %d were staged; nothing was moved"
 				.formatted(move.partitionId(), database, source, staging, staged, move.rows()));
 		}
@@ -156,6 +157,24 @@ class CatchUp {
 		done(database, target, move, context);
 		this.merges.release(database, source, HOLDER);
 		return true;
+	}
+
+	/**
+	 * Where a staged move stands, from the rows in the staging partition (also after a crash): all
+	 * the rows staged, it is still to be moved; none, the move happened ({@code MOVE PARTITION} is
+	 * atomic); anything else, the staging table was changed by someone else.
+	 */
+	enum Staged {
+
+		TO_MOVE, MOVED, INCONSISTENT;
+
+		static Staged of(long inStaging, long staged) {
+			if (inStaging == staged) {
+				return TO_MOVE;
+			}
+			return (inStaging == 0) ? MOVED : INCONSISTENT;
+		}
+
 	}
 
 	private boolean allActive(String database, String source, Move move) {

@@ -113,6 +113,37 @@ class ServerIdentityIntegrationTests {
 		assertMigratedExactly(table, before);
 	}
 
+	/**
+	 * A run that lasts longer than {@code lock.timeout} renews its lock (the heartbeat): a second run
+	 * of the same command started meanwhile finds it live and exits 3, and the first completes.
+	 */
+	@Test
+	void aRunLongerThanTheLockTimeoutKeepsItsLock(CapturedOutput output) throws Exception {
+		String table = "long_run";
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+		String[] command = with(command(table), "--lock.timeout=3s", "--lock.heartbeat=1s");
+		Path childLog = this.workDir.resolve("long.log");
+		Process child = new Migrator(ClickHouseStack.get(), this.workDir)
+			.separateJvm(childLog, with(command, "--insert-interval", "3"))
+			.start();
+		try {
+			ChildLogs.await(child, childLog, "partition 0 [1/4]");
+			Thread.sleep(4_000);
+
+			int second = run(this.workDir, command);
+
+			assertThat(second).as("the live run's lock is older than lock.timeout, not stale").isEqualTo(ExitCodes.LOCKED);
+			assertThat(output).contains("table it_identity.long_run is locked by pid " + child.pid());
+			assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+			assertThat(child.exitValue()).as("the first run completes").isZero();
+		}
+		finally {
+			child.destroyForcibly();
+		}
+		assertMigratedExactly(table, before);
+	}
+
 	@Test
 	void aUserTableNamedLikeTheWorkTableIsRefusedAndNeverTouched(CapturedOutput output) {
 		String table = "user_work";
