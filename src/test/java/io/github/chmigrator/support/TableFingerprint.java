@@ -40,6 +40,19 @@ public record TableFingerprint(Checksum checksum, String definition) {
 		return new TableFingerprint(checksum, DdlRewriter.normalize(operations.showCreateTable(db.name(), table)));
 	}
 
+	/**
+	 * Count and hash of the rows as stored, without {@code FINAL}: a row that a merge folded, or one
+	 * stored twice, shows here where {@link #of} would hide it. Compare tables whose merges are
+	 * stopped.
+	 */
+	public static Checksum rawRows(TestDatabase db, String table) {
+		String list = String.join(", ", storedColumns(db, table, true));
+		return db.client()
+			.queryFirst("SELECT count(), toString(sum(" + ROW_HASH + "(tuple(" + list + ")))) FROM "
+					+ Sql.qualified(db.name(), table), (row) -> new Checksum(row.getLong(1), row.getString(2)))
+			.orElseThrow();
+	}
+
 	/** The disks holding the table's active parts. */
 	public static List<String> disks(TestDatabase db, String table) {
 		return db.client()

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.github.chmigrator.clickhouse.Checksum;
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.support.ClickHouseStack;
@@ -97,10 +98,18 @@ class TableMigrationIntegrationTests {
 		db.execute("SYSTEM STOP MERGES " + qualified);
 		inserts.forEach((insert) -> db.execute(insert.replace("%s", qualified)));
 		TableFingerprint before = TableFingerprint.of(db, table);
+		Checksum storedBefore = TableFingerprint.rawRows(db, table);
 		long rawRows = db.count(table);
+		String[] command = { "--mode", "single", "--db", db.name(), "--table", table, "--s3-policy", "s3", "--strategy",
+				strategy, "--verify", "checksum" };
 
-		int exit = new Migrator(ClickHouseStack.get(), this.workDir).run("--mode", "single", "--db", db.name(), "--table",
-				table, "--s3-policy", "s3", "--strategy", strategy, "--verify", "checksum");
+		// stopped right before the exchange: the work table (merges stopped) holds the rows as stored, row for row
+		int stopped = new Migrator(ClickHouseStack.get(), this.workDir)
+			.run(Stream.concat(Stream.of(command), Stream.of("--migrator.fail-at=swap.beforeExchange")).toArray(String[]::new));
+		assertThat(stopped).isEqualTo(ExitCodes.FAILED);
+		assertThat(TableFingerprint.rawRows(db, table + "__migrating")).as("no row folded, lost or stored twice")
+			.isEqualTo(storedBefore);
+		int exit = new Migrator(ClickHouseStack.get(), this.workDir).run(command);
 
 		assertThat(exit).isEqualTo(ExitCodes.OK);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
