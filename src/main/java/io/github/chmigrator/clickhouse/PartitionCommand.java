@@ -111,36 +111,22 @@ public record PartitionCommand(Kind kind, String partition) {
 
 	/** {@code (DROP PARTITION 1)} as formatted since ClickHouse 24.2/25.2 becomes {@code DROP PARTITION 1}. */
 	private static String unwrap(String command) {
-		if (command.startsWith("(") && command.endsWith(")") && split(command.substring(1), ')').get(0).length() == command.length() - 2) {
-			return command.substring(1, command.length() - 1).strip();
+		int[] depths = depths(command);
+		for (int i = 1; i < command.length(); i++) {
+			if (command.charAt(i) == ')' && depths[i] == 1) {
+				return (command.charAt(0) == '(' && i == command.length() - 1) ? command.substring(1, i).strip() : command;
+			}
 		}
 		return command;
 	}
 
-	/**
-	 * Splits on a separator outside quotes and brackets; with {@code ')'}, the first piece ends at the
-	 * bracket closing the one already open.
-	 */
+	/** Splits on a separator outside quotes and brackets. */
 	static List<String> split(String text, char separator) {
 		List<String> pieces = new ArrayList<>();
-		int depth = (separator == ')') ? 1 : 0;
+		int[] depths = depths(text);
 		int start = 0;
 		for (int i = 0; i < text.length(); i++) {
-			char c = text.charAt(i);
-			if (c == '\'' || c == '"' || c == '`') {
-				i = endOfQuoted(text, i);
-			}
-			else if (c == '(' || c == '[') {
-				depth++;
-			}
-			else if (c == ')' || c == ']') {
-				depth--;
-				if (separator == ')' && depth == 0) {
-					pieces.add(text.substring(0, i));
-					return pieces;
-				}
-			}
-			else if (c == separator && depth == 0) {
+			if (depths[i] == 0 && text.charAt(i) == separator) {
 				pieces.add(text.substring(start, i));
 				start = i + 1;
 			}
@@ -151,11 +137,44 @@ public record PartitionCommand(Kind kind, String partition) {
 
 	/** Where a keyword stands as a word outside quotes and brackets, or -1. */
 	private static int keyword(String text, String word) {
+		int[] depths = depths(text);
+		for (int i = 0; i + 1 < text.length(); i++) {
+			int end = i + 1 + word.length();
+			if (depths[i] == 0 && Character.isWhitespace(text.charAt(i)) && text.regionMatches(true, i + 1, word, 0, word.length())
+					&& (end == text.length() || Character.isWhitespace(text.charAt(end)))) {
+				return i + 1;
+			}
+		}
+		return -1;
+	}
+
+	/**
+	 * The bracket depth before each character, -1 within a quoted string or name ({@code '…'},
+	 * {@code "…"}, {@code `…`}, with {@code \} and doubled-quote escapes).
+	 */
+	private static int[] depths(String text) {
+		int[] depths = new int[text.length()];
 		int depth = 0;
+		char quote = 0;
 		for (int i = 0; i < text.length(); i++) {
 			char c = text.charAt(i);
+			if (quote != 0) {
+				depths[i] = -1;
+				if (c == '\\' && i + 1 < text.length()) {
+					depths[++i] = -1;
+				}
+				else if (c == quote && i + 1 < text.length() && text.charAt(i + 1) == quote) {
+					depths[++i] = -1;
+				}
+				else if (c == quote) {
+					quote = 0;
+				}
+				continue;
+			}
+			depths[i] = depth;
 			if (c == '\'' || c == '"' || c == '`') {
-				i = endOfQuoted(text, i);
+				depths[i] = -1;
+				quote = c;
 			}
 			else if (c == '(' || c == '[') {
 				depth++;
@@ -163,31 +182,8 @@ public record PartitionCommand(Kind kind, String partition) {
 			else if (c == ')' || c == ']') {
 				depth--;
 			}
-			else if (depth == 0 && Character.isWhitespace(c) && text.regionMatches(true, i + 1, word, 0, word.length())
-					&& (i + 1 + word.length() == text.length() || Character.isWhitespace(text.charAt(i + 1 + word.length())))) {
-				return i + 1;
-			}
 		}
-		return -1;
-	}
-
-	private static int endOfQuoted(String text, int open) {
-		char quote = text.charAt(open);
-		for (int i = open + 1; i < text.length(); i++) {
-			char c = text.charAt(i);
-			if (c == '\\') {
-				i++;
-			}
-			else if (c == quote) {
-				if (i + 1 < text.length() && text.charAt(i + 1) == quote) {
-					i++;
-				}
-				else {
-					return i;
-				}
-			}
-		}
-		return text.length();
+		return depths;
 	}
 
 	/** The value of a single-quoted literal ({@code \'} and {@code ''} escapes). */

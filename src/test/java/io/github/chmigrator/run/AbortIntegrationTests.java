@@ -86,9 +86,7 @@ class AbortIntegrationTests {
 	void abortDoesNotBringBackAPartitionDroppedAfterItMoved(CapturedOutput output) throws Exception {
 		String table = "dropped_then_aborted";
 		createTable(table);
-		long partitionZero = db.client()
-			.queryFirst("SELECT count() FROM " + db.name() + "." + table + " WHERE p = 0", (row) -> row.getLong(1))
-			.orElseThrow();
+		long partitionZero = db.count(table, "p = 0");
 		assertThat(run(table, "--migrator.fail-at=copy.afterDropPart@1")).isEqualTo(ExitCodes.FAILED);
 		Thread.sleep(1_500);
 		db.execute("ALTER TABLE {db}." + table + " DROP PARTITION 0");

@@ -42,6 +42,13 @@ public final class Migrator {
 		return ClickhouseMigratorApplication.run(variables(), arguments(args).toArray(String[]::new));
 	}
 
+	/** Runs on one table ({@code --db}, {@code --table}), then the given arguments. */
+	public int runTable(TestDatabase db, String table, String... more) {
+		List<String> args = new ArrayList<>(List.of("--db", db.name(), "--table", table));
+		args.addAll(List.of(more));
+		return run(args.toArray(String[]::new));
+	}
+
 	/**
 	 * The whole command line {@link #run} passes: the stack's host, port and driver properties,
 	 * the work directory, then the given arguments (later flags override earlier ones).

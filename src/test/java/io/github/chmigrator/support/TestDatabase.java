@@ -71,6 +71,12 @@ public final class TestDatabase implements AutoCloseable {
 			.orElseThrow();
 	}
 
+	/** The rows of a table that match a condition. */
+	public long count(String table, String where) {
+		return this.client.queryFirst("SELECT count() FROM " + Sql.qualified(this.name, table) + " WHERE " + where,
+				(row) -> row.getLong(1)).orElseThrow();
+	}
+
 	public List<String> tables() {
 		return this.client.query("SELECT name FROM system.tables WHERE database = " + Sql.literal(this.name)
 				+ " ORDER BY name", (row) -> row.getString(1));

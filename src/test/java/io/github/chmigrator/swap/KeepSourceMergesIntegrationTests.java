@@ -2,7 +2,6 @@ package io.github.chmigrator.swap;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,8 +66,7 @@ class KeepSourceMergesIntegrationTests {
 	}
 
 	private int run(String table, String... more) {
-		return new Migrator(ClickHouseStack.get(), this.workDir)
-			.run(Stream.concat(Stream.of("--db", db.name(), "--table", table), Stream.of(more)).toArray(String[]::new));
+		return new Migrator(ClickHouseStack.get(), this.workDir).runTable(db, table, more);
 	}
 
 }

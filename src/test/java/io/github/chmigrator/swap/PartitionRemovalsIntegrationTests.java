@@ -1,7 +1,6 @@
 package io.github.chmigrator.swap;
 
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +52,7 @@ class PartitionRemovalsIntegrationTests {
 		String table = "rebuilt";
 		createWithModel(table);
 		assertThat(run(table, "--migrator.fail-at=copy.afterDropPart@1")).isEqualTo(ExitCodes.FAILED);
-		assertThat(count(table, "p = 0")).as("partition 0 moved").isZero();
+		assertThat(db.count(table, "p = 0")).as("partition 0 moved").isZero();
 		Thread.sleep(PAST_THE_MARGIN_MILLIS);
 		onBoth(table, "ALTER TABLE {t} DROP PARTITION 0",
 				"INSERT INTO {t} SELECT 0, 100000 + number, 'v2' FROM numbers(300)");
@@ -63,7 +62,7 @@ class PartitionRemovalsIntegrationTests {
 		assertThat(exit).isEqualTo(ExitCodes.OK);
 		assertThat(TableFingerprint.of(db, table)).as("like the model: no old row of partition 0 came back")
 			.isEqualTo(TableFingerprint.of(db, model(table)));
-		assertThat(count(table, "p = 0")).isEqualTo(300);
+		assertThat(db.count(table, "p = 0")).isEqualTo(300);
 		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
 		assertThat(output).contains("Table it_removals.rebuilt: partition 0 had moved to rebuilt__migrating when the "
 				+ "source received ALTER TABLE");
@@ -100,7 +99,7 @@ class PartitionRemovalsIntegrationTests {
 		int exit = run(table);
 
 		assertThat(exit).isEqualTo(ExitCodes.OK);
-		assertThat(count(table, "p = 0")).isZero();
+		assertThat(db.count(table, "p = 0")).isZero();
 		assertThat(db.catalog().detachedParts(db.name(), table)).isNotEmpty().allMatch((part) -> part.startsWith("0_"));
 		db.execute("ALTER TABLE {db}." + table + " ATTACH PARTITION 0");
 		assertThat(TableFingerprint.of(db, table)).as("attached again, the table is whole").isEqualTo(before);
@@ -162,8 +161,8 @@ class PartitionRemovalsIntegrationTests {
 
 		assertThat(accepted).isEqualTo(ExitCodes.OK);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(TableFingerprint.of(db, model(table)));
-		assertThat(count(table, "p = 0")).isEqualTo(count(model(table), "p = 0"));
-		assertThat(count(table, "c = 'set'")).as("the added column's values").isEqualTo(count(model(table), "c = 'set'"))
+		assertThat(db.count(table, "p = 0")).isEqualTo(db.count(model(table), "p = 0"));
+		assertThat(db.count(table, "c = 'set'")).as("the added column's values").isEqualTo(db.count(model(table), "c = 'set'"))
 			.isPositive();
 		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
 	}
@@ -188,17 +187,8 @@ class PartitionRemovalsIntegrationTests {
 	}
 
 	private int run(String table, String... more) {
-		return new Migrator(ClickHouseStack.get(), this.workDir).run(command(table, more));
+		return new Migrator(ClickHouseStack.get(), this.workDir).runTable(db, table, more);
 	}
 
-	private static String[] command(String table, String... more) {
-		return Stream.concat(Stream.of("--db", db.name(), "--table", table), Stream.of(more)).toArray(String[]::new);
-	}
-
-	private static long count(String table, String where) {
-		return db.client()
-			.queryFirst("SELECT count() FROM " + db.name() + "." + table + " WHERE " + where, (row) -> row.getLong(1))
-			.orElseThrow();
-	}
 
 }
