@@ -25,6 +25,10 @@ public class QueryLog {
 	public record Statement(String queryId, long startMicros, long finishMicros, String query) {
 	}
 
+	private static final int UNKNOWN_FUNCTION = 46;
+
+	private static final int ACCESS_DENIED = 497;
+
 	private static final Logger logger = LoggerFactory.getLogger(QueryLog.class);
 
 	private final ClickHouseClient client;
@@ -41,7 +45,7 @@ public class QueryLog {
 	/**
 	 * The ALTER and TRUNCATE statements that others ran on a table and that finished since the given
 	 * server time, oldest first, after {@code SYSTEM FLUSH LOGS} (which waits until what was logged
-	 * before it is in the table). Empty when the server keeps no query log.
+	 * before it is in the table). Empty when the server keeps no query log or the user may not read it.
 	 */
 	public Optional<List<Statement>> statementsOn(String database, String table, long sinceMicros) {
 		try {
@@ -57,9 +61,26 @@ public class QueryLog {
 		if (!exists) {
 			return Optional.empty();
 		}
-		return Optional.of(this.client.query("""
+		try {
+			return Optional.of(statements(database, table, sinceMicros, "ifNull(formatQuerySingleLineOrNull(query), query)"));
+		}
+		catch (ClickHouseException ex) {
+			if (ex.code() == ACCESS_DENIED) {
+				logger.debug("system.query_log not readable: {}", ex.getMessage());
+				return Optional.empty();
+			}
+			if (ex.code() != UNKNOWN_FUNCTION) {
+				throw ex;
+			}
+			// servers before formatQuerySingleLineOrNull: the text as typed, which PartitionCommand also reads
+			return Optional.of(statements(database, table, sinceMicros, "query"));
+		}
+	}
+
+	private List<Statement> statements(String database, String table, long sinceMicros, String text) {
+		return this.client.query("""
 				SELECT query_id, toUnixTimestamp64Micro(query_start_time_microseconds),
-				       toUnixTimestamp64Micro(event_time_microseconds), ifNull(formatQuerySingleLineOrNull(query), query)
+				       toUnixTimestamp64Micro(event_time_microseconds), %5$s
 				FROM system.query_log
 				WHERE event_date >= toDate(fromUnixTimestamp64Micro(toInt64(%1$d)))
 				  AND event_time_microseconds >= fromUnixTimestamp64Micro(toInt64(%1$d))
@@ -68,8 +89,8 @@ public class QueryLog {
 				  AND log_comment != %4$s
 				ORDER BY event_time_microseconds""".formatted(sinceMicros,
 				Sql.literal(database + "." + table), Sql.literal(quotedIfNeeded(database) + "." + quotedIfNeeded(table)),
-				Sql.literal(ClickHouseClient.LOG_COMMENT)),
-				(row) -> new Statement(row.getString(1), row.getLong(2), row.getLong(3), row.getString(4))));
+				Sql.literal(ClickHouseClient.LOG_COMMENT), text),
+				(row) -> new Statement(row.getString(1), row.getLong(2), row.getLong(3), row.getString(4)));
 	}
 
 	/** A name as the query log writes it ({@code backQuoteIfNeed}): back-quoted unless a plain identifier. */

@@ -122,7 +122,8 @@ public class RemovedPartitions {
 		if (logged.isEmpty()) {
 			if (!context.containsKey(WARNED)) {
 				context.putString(WARNED, "true");
-				logger.warn("Table {}: the server keeps no system.query_log, so a DROP/DETACH/REPLACE PARTITION or TRUNCATE "
+				logger.warn("Table {}: system.query_log cannot be read (not kept by the server, or no SELECT grant on it), "
+						+ "so a DROP/DETACH/REPLACE PARTITION or TRUNCATE "
 						+ "on a partition already moved to {} cannot be seen; do not remove partitions of the table while it "
 						+ "is migrated (README, Exactness)", job.qualifiedTable(), job.workTable());
 			}

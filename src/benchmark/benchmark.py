@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Benchmark of clickhouse-migrator on the local stack (libchdb ClickHouse + S3Proxy).
+
+For each size it builds two identical tables of tiny partitions, moves one to the `s3` policy
+with the SQL an operator would type (per partition: ATTACH PARTITION ID … FROM, count in both
+tables, DROP PARTITION ID; then EXCHANGE TABLES and DROP of the old table) and the other with the
+migrator, and prints wall times, the migrator's overhead per partition over that SQL, its peak
+RSS and its start-up time. A large table (--large-rows) is compared the same way. Figures only:
+nothing here passes or fails on a timing.
+
+Usage: python3 src/benchmark/benchmark.py [--partitions 100,2000,10000] [--large-rows 10000000]
+       [--xmx 256m] [--no-build]            (Python 3 standard library only)
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+WORK = os.path.join(ROOT, "target", "benchmark")
+DB = "bench"
+
+
+def log(message):
+    sys.stderr.write("benchmark: %s\n" % message)
+    sys.stderr.flush()
+
+
+class Stack:
+    """The local stack in its own state directory, stopped with this process."""
+
+    def __init__(self):
+        self.state = os.path.join(WORK, "stack")
+        self.password = "bench-" + secrets.token_hex(8)
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        shutil.rmtree(self.state, ignore_errors=True)
+        os.makedirs(self.state)
+        out = open(os.path.join(self.state, "localstack.log"), "w")
+        self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "src", "localstack", "localstack.py"),
+                                      "--state-dir", self.state,
+                                      "--s3proxy-jar", os.path.join(ROOT, "target", "localstack", "s3proxy.jar"),
+                                      "--password", self.password, "--parent-pid", str(os.getpid())],
+                                     stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.time() + 600
+        stack_json = os.path.join(self.state, "stack.json")
+        while not os.path.exists(stack_json):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise SystemExit("the local stack did not start; see %s/localstack.log" % self.state)
+            time.sleep(0.5)
+        with open(stack_json) as f:
+            self.port = json.load(f)["http_port"]
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=3600)
+
+    def sql(self, statement):
+        token = base64.b64encode(("default:" + self.password).encode()).decode()
+        self.conn.request("POST", "/", body=statement.encode(), headers={"Authorization": "Basic " + token})
+        response = self.conn.getresponse()
+        body = response.read().decode()
+        if response.status != 200:
+            raise RuntimeError("%s: %s" % (statement[:200], body.strip()))
+        return body
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def create_table(stack, table, partitions, rows_per_partition, policy="default"):
+    stack.sql("DROP TABLE IF EXISTS %s.%s SYNC" % (DB, table))
+    stack.sql("CREATE TABLE %s.%s (p UInt32, id UInt64, s String) ENGINE = MergeTree PARTITION BY p ORDER BY id "
+              "SETTINGS storage_policy = '%s'" % (DB, table, policy))
+    total = partitions * rows_per_partition
+    step = max(1, 2_000_000 // rows_per_partition) * rows_per_partition
+    for start in range(0, total, step):
+        stack.sql("INSERT INTO %s.%s SELECT intDiv(number, %d), number, toString(number) FROM numbers(%d, %d) "
+                  "SETTINGS max_partitions_per_insert_block = 0, max_insert_block_size = 10000000"
+                  % (DB, table, rows_per_partition, start, min(step, total - start)))
+
+
+def direct(stack, table):
+    """The migration typed by hand: per partition attach, two counts, drop; then the exchange."""
+    ids = stack.sql("SELECT DISTINCT partition_id FROM system.parts WHERE database = '%s' AND table = '%s' "
+                    "AND active ORDER BY partition_id" % (DB, table)).split()
+    work = table + "__migrating"
+    started = time.monotonic()
+    stack.sql("CREATE TABLE %s.%s AS %s.%s SETTINGS storage_policy = 's3'" % (DB, work, DB, table))
+    for pid in ids:
+        stack.sql("ALTER TABLE %s.%s ATTACH PARTITION ID '%s' FROM %s.%s" % (DB, work, pid, DB, table))
+        source = stack.sql("SELECT count() FROM %s.%s WHERE _partition_id = '%s'" % (DB, table, pid))
+        target = stack.sql("SELECT count() FROM %s.%s WHERE _partition_id = '%s'" % (DB, work, pid))
+        if source != target:
+            raise RuntimeError("partition %s: %s rows copied of %s" % (pid, target.strip(), source.strip()))
+        stack.sql("ALTER TABLE %s.%s DROP PARTITION ID '%s'" % (DB, table, pid))
+    stack.sql("EXCHANGE TABLES %s.%s AND %s.%s" % (DB, table, DB, work))
+    stack.sql("DROP TABLE %s.%s SYNC" % (DB, work))
+    return time.monotonic() - started
+
+
+def migrator(stack, table, xmx, name):
+    """One run of the migrator's jar: wall time and peak RSS (VmHWM, polled)."""
+    home = os.path.join(WORK, "runs", name)
+    shutil.rmtree(home, ignore_errors=True)
+    command = ["java"] + (["-Xmx" + xmx] if xmx else []) + [
+        "-jar", os.path.join(ROOT, "target", "clickhouse-migrator.jar"), "--mode", "single", "--db", DB,
+        "--table", table, "--s3-policy", "s3", "--host", "127.0.0.1", "--port", str(stack.port),
+        "--insert-interval", "0", "--clickhouse.properties.compress=false", "--migrator.home=" + os.path.join(home, "data"),
+        "--report-path", os.path.join(home, "reports"), "--log-path", os.path.join(home, "logs")]
+    env = dict(os.environ, CH_PASSWORD=stack.password)
+    peak = [0]
+    started = time.monotonic()
+    with open(os.path.join(WORK, name + ".log"), "w") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+        def watch():
+            while proc.poll() is None:
+                try:
+                    with open("/proc/%d/status" % proc.pid) as status:
+                        for line in status:
+                            if line.startswith("VmHWM:"):
+                                peak[0] = max(peak[0], int(line.split()[1]))
+                except OSError:
+                    pass
+                time.sleep(0.1)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        code = proc.wait()
+        watcher.join()
+    elapsed = time.monotonic() - started
+    if code != 0:
+        raise RuntimeError("the migrator exited with %d; see %s" % (code, os.path.join(WORK, name + ".log")))
+    return elapsed, peak[0] / 1024.0
+
+
+def startup(stack, xmx):
+    """JVM and Spring start plus the first checks: a run on a table already on the policy."""
+    create_table(stack, "migrated", 1, 10, policy="s3")
+    return migrator(stack, "migrated", xmx, "startup")[0]
+
+
+def tiny(stack, partitions, rows, xmx, start):
+    create_table(stack, "direct_%d" % partitions, partitions, rows)
+    create_table(stack, "mig_%d" % partitions, partitions, rows)
+    by_hand = direct(stack, "direct_%d" % partitions)
+    wall, rss = migrator(stack, "mig_%d" % partitions, xmx, "tiny_%d" % partitions)
+    count = int(stack.sql("SELECT count() FROM %s.mig_%d" % (DB, partitions)))
+    if count != partitions * rows:
+        raise RuntimeError("mig_%d holds %d rows, %d expected" % (partitions, count, partitions * rows))
+    stack.sql("DROP TABLE %s.direct_%d SYNC" % (DB, partitions))
+    stack.sql("DROP TABLE %s.mig_%d SYNC" % (DB, partitions))
+    return {"partitions": partitions, "rows_per_partition": rows, "direct_s": round(by_hand, 2),
+            "migrator_s": round(wall, 2), "ratio": round(wall / by_hand, 2),
+            "overhead_ms_per_partition": round((wall - start - by_hand) * 1000 / partitions, 2),
+            "migrator_ms_per_partition": round((wall - start) * 1000 / partitions, 2), "peak_rss_mb": round(rss)}
+
+
+def large(stack, rows, xmx, start):
+    partitions = 12
+    create_table(stack, "direct_large", partitions, rows // partitions)
+    create_table(stack, "mig_large", partitions, rows // partitions)
+    size = stack.sql("SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '%s' AND table = 'mig_large' AND active" % DB)
+    by_hand = direct(stack, "direct_large")
+    wall, rss = migrator(stack, "mig_large", xmx, "large")
+    stack.sql("DROP TABLE %s.direct_large SYNC" % DB)
+    stack.sql("DROP TABLE %s.mig_large SYNC" % DB)
+    return {"rows": rows, "partitions": partitions, "bytes": int(size), "direct_s": round(by_hand, 2),
+            "migrator_s": round(wall, 2), "migrator_minus_startup_s": round(wall - start, 2),
+            "ratio_to_direct_plus_startup": round(wall / (by_hand + start), 2), "peak_rss_mb": round(rss)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--partitions", default="100,2000,10000", help="tiny-partition sizes (default %(default)s)")
+    parser.add_argument("--rows-per-partition", type=int, default=10)
+    parser.add_argument("--large-rows", type=int, default=10_000_000, help="rows of the large table, 0 to skip")
+    parser.add_argument("--xmx", default="", help="the migrator's -Xmx (default: the JVM's)")
+    parser.add_argument("--no-build", action="store_true", help="use target/clickhouse-migrator.jar as it is")
+    args = parser.parse_args()
+    os.makedirs(WORK, exist_ok=True)
+    if not args.no_build:
+        log("building target/clickhouse-migrator.jar")
+        subprocess.run([os.path.join(ROOT, "mvnw"), "-q", "-B", "-ntp", "-DskipTests", "package"], cwd=ROOT, check=True)
+    stack = Stack()
+    try:
+        log("starting the local stack (first run fetches libchdb via npm)")
+        stack.start()
+        stack.sql("CREATE DATABASE IF NOT EXISTS %s" % DB)
+        results = {"clickhouse": stack.sql("SELECT version()").strip(), "xmx": args.xmx or "default"}
+        results["startup_s"] = round(startup(stack, args.xmx), 2)
+        log("start-up %.2f s" % results["startup_s"])
+        results["tiny"] = []
+        for partitions in [int(p) for p in args.partitions.split(",") if p]:
+            log("%d partitions of %d rows" % (partitions, args.rows_per_partition))
+            results["tiny"].append(tiny(stack, partitions, args.rows_per_partition, args.xmx, results["startup_s"]))
+            log(json.dumps(results["tiny"][-1]))
+        if args.large_rows:
+            log("large table, %d rows" % args.large_rows)
+            results["large"] = large(stack, args.large_rows, args.xmx, results["startup_s"])
+            log(json.dumps(results["large"]))
+    finally:
+        stack.stop()
+    with open(os.path.join(WORK, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    print_table(results)
+
+
+def print_table(results):
+    print("clickhouse-migrator benchmark (local stack, ClickHouse %s, -Xmx %s); start-up %.2f s"
+          % (results["clickhouse"], results["xmx"], results["startup_s"]))
+    print("%-12s %-10s %-12s %-8s %-22s %-20s %s" % ("partitions", "direct s", "migrator s", "ratio",
+                                                     "overhead ms/partition", "migrator ms/partition", "peak RSS MB"))
+    for row in results["tiny"]:
+        print("%-12d %-10.2f %-12.2f %-8.2f %-22.2f %-20.2f %d" % (row["partitions"], row["direct_s"], row["migrator_s"],
+                                                                   row["ratio"], row["overhead_ms_per_partition"],
+                                                                   row["migrator_ms_per_partition"], row["peak_rss_mb"]))
+    if len(results["tiny"]) > 1:
+        first, last = results["tiny"][0], results["tiny"][-1]
+        print("per-partition cost at %d partitions / at %d: %.2f" % (
+            last["partitions"], first["partitions"],
+            last["migrator_ms_per_partition"] / max(first["migrator_ms_per_partition"], 0.001)))
+    if "large" in results:
+        row = results["large"]
+        print("large: %d rows (%d MB) in %d partitions: direct %.2f s, migrator %.2f s (%.2f s without start-up), "
+              "migrator / (direct + start-up) = %.2f, peak RSS %d MB" % (
+                  row["rows"], row["bytes"] // 2**20, row["partitions"], row["direct_s"], row["migrator_s"],
+                  row["migrator_minus_startup_s"], row["ratio_to_direct_plus_startup"], row["peak_rss_mb"]))
+    print("(results: %s)" % os.path.join(WORK, "results.json"))
+
+
+if __name__ == "__main__":
+    main()
