@@ -34,8 +34,14 @@ public class TableOperations {
 		this.client.execute(ddl);
 	}
 
+	/**
+	 * Drops one of the migrator's tables, without {@code SYNC}: the name is free at once, and an
+	 * Atomic database removes the files in the background ({@code database_atomic_delay_before_drop_table_sec}).
+	 * {@code SYNC} waits until no query or background task holds the table, which can be forever;
+	 * the migrator never creates a table again under the UUID of one it dropped.
+	 */
 	public void dropTable(String database, String table) {
-		this.client.execute("DROP TABLE IF EXISTS " + Sql.qualified(database, table) + " SYNC");
+		this.client.execute("DROP TABLE IF EXISTS " + Sql.qualified(database, table));
 	}
 
 	public void renameTable(String database, String from, String to) {

@@ -200,10 +200,12 @@ public class TableAbort {
 				throw new MigratorException(ExitCodes.FAILED, "--abort: " + table.workTable() + " still holds " + left
 						+ " rows; run --abort again");
 			}
-			this.operations.dropTable(table.database(), back);
+			// the work table first: without it no put-back runs again, so the back table is never
+			// created anew under its recorded UUID while the dropped one still holds it
 			this.operations.dropTable(table.database(), table.workTable());
 		}
-		dropOwnedStaging(table, last);
+		dropOwned(table, last, OwnedTables.BACK, table.table() + BACK_SUFFIX);
+		dropOwned(table, last, OwnedTables.STAGING, table.stagingTable());
 		this.operations.startMerges(table.database(), table.table());
 	}
 
@@ -267,10 +269,10 @@ public class TableAbort {
 		}
 	}
 
-	private void dropOwnedStaging(TableJobParameters table, JobExecution last) {
-		this.catalog.table(table.database(), table.stagingTable())
-			.filter((staging) -> this.owned.owns(last, OwnedTables.STAGING, staging))
-			.ifPresent((staging) -> this.operations.dropTable(table.database(), staging.name()));
+	private void dropOwned(TableJobParameters table, JobExecution last, String role, String name) {
+		this.catalog.table(table.database(), name)
+			.filter((owned) -> this.owned.owns(last, role, owned))
+			.ifPresent((owned) -> this.operations.dropTable(table.database(), owned.name()));
 	}
 
 }

@@ -204,22 +204,30 @@ public class SwapTablesTasklet implements Tasklet {
 	}
 
 
+	/**
+	 * The old table goes (or is kept), then the staging table: once the old table is gone no catch-up
+	 * can need the staging table again, so it is never created anew under its recorded UUID while
+	 * the dropped one still holds it.
+	 */
 	private boolean retireOldTable(TableJobParameters job, boolean keepSource, StepExecution step) {
-		JobExecution execution = step.getJobExecution();
-		ExecutionContext context = step.getExecutionContext();
+		retireOld(job, keepSource, step.getExecutionContext());
 		this.catalog.table(job.database(), job.stagingTable())
-			.filter((staging) -> this.owned.owns(execution, OwnedTables.STAGING, staging))
+			.filter((staging) -> this.owned.owns(step.getJobExecution(), OwnedTables.STAGING, staging))
 			.ifPresent((staging) -> this.operations.dropTable(job.database(), staging.name()));
+		return true;
+	}
+
+	private void retireOld(TableJobParameters job, boolean keepSource, ExecutionContext context) {
 		if (this.catalog.table(job.database(), job.workTable()).isEmpty()) {
-			return true;
+			return;
 		}
 		if (keepSource) {
 			this.operations.renameTable(job.database(), job.workTable(), job.originTable());
 			this.operations.startMerges(job.database(), job.originTable());
-			return true;
+			return;
 		}
 		if (keepWithDetachedParts(job, context)) {
-			return true;
+			return;
 		}
 		long left = this.operations.partitionRowsTotal(job.database(), job.workTable());
 		if (left > 0) {
@@ -227,7 +235,6 @@ public class SwapTablesTasklet implements Tasklet {
 					+ ", still holds " + left + " rows that were not moved; it was not dropped");
 		}
 		this.operations.dropTable(job.database(), job.workTable());
-		return true;
 	}
 
 }
