@@ -110,8 +110,12 @@ public record ProgressFile(int version, String updatedAt, Map<String, TableProgr
 		}
 
 		public TableProgress withPartition(String partitionId, PartitionProgress partition, String now) {
+			return withPartitions(Map.of(partitionId, partition), now);
+		}
+
+		public TableProgress withPartitions(Map<String, PartitionProgress> more, String now) {
 			Map<String, PartitionProgress> partitions = new LinkedHashMap<>(this.completedPartitions);
-			partitions.put(partitionId, partition);
+			partitions.putAll(more);
 			return new TableProgress(this.status, this.targetTable, this.targetPolicy, this.startedAt, now,
 					this.completedAt, partitions);
 		}

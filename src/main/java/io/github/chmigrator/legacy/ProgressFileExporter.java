@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -26,16 +28,25 @@ import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
- * Keeps the progress file up to date: the table's entry when its job starts and ends, and each
- * partition when its worker step is done. Every update rereads and rewrites the whole file
- * atomically under a file lock, so runs of different tables may share one file and a crash never
- * leaves it half written.
+ * Keeps the progress file up to date: the table's entry when its job starts and ends, and the
+ * partitions whose worker step is done. Every write rereads and rewrites the whole file atomically
+ * under a file lock, so runs of different tables may share one file and a crash never leaves it
+ * half written. A file of many partitions grows with them, so finished partitions are written
+ * together, at most once per {@value #BATCH_MILLIS} ms and when the job ends: the file is an export
+ * for the original script's users, the JobRepository is what a rerun resumes from.
  */
 public class ProgressFileExporter implements JobExecutionListener, StepExecutionListener {
 
 	private static final Logger logger = LoggerFactory.getLogger(ProgressFileExporter.class);
 
+	static final long BATCH_MILLIS = 2_000;
+
 	private final Path file;
+
+	/** Finished partitions not written yet, per table. */
+	private final Map<String, Map<String, PartitionProgress>> pending = new HashMap<>();
+
+	private long lastWrite;
 
 	public ProgressFileExporter(Path file) {
 		this.file = file;
@@ -63,16 +74,31 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 			return null;
 		}
 		TableJobParameters job = TableJobParameters.of(step.getJobParameters());
-		String now = Instant.now().toString();
-		update(job.qualifiedTable(), (entry) -> (entry == null) ? null
-				: entry.withPartition(context.getString(PartitionPlanner.PARTITION_ID),
-						new PartitionProgress(context.getLong(PartitionPlanner.COPIED_ROWS), now), now));
+		synchronized (this) {
+			this.pending.computeIfAbsent(job.qualifiedTable(), (table) -> new LinkedHashMap<>())
+				.put(context.getString(PartitionPlanner.PARTITION_ID),
+						new PartitionProgress(context.getLong(PartitionPlanner.COPIED_ROWS), Instant.now().toString()));
+			if (System.currentTimeMillis() - this.lastWrite >= BATCH_MILLIS) {
+				flush(job.qualifiedTable());
+			}
+		}
 		return null;
+	}
+
+	/** Writes the finished partitions of a table that are not in the file yet. */
+	private synchronized void flush(String table) {
+		Map<String, PartitionProgress> partitions = this.pending.remove(table);
+		if (partitions == null || partitions.isEmpty()) {
+			return;
+		}
+		String now = Instant.now().toString();
+		update(table, (entry) -> (entry == null) ? null : entry.withPartitions(partitions, now));
 	}
 
 	@Override
 	public void afterJob(JobExecution execution) {
 		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
+		flush(job.qualifiedTable());
 		boolean already = MigrationOutcome.alreadyMigrated(execution);
 		String status = (execution.getStatus() == BatchStatus.COMPLETED) ? "completed" : "failed";
 		update(job.qualifiedTable(), (entry) -> (entry == null || already && entry.completedPartitions().isEmpty()) ? entry
@@ -90,6 +116,7 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 				if (changed != null) {
 					progress.with(table, changed, Instant.now().toString()).write(this.file);
 				}
+				this.lastWrite = System.currentTimeMillis();
 			}
 		}
 		catch (IOException | RuntimeException ex) {

@@ -82,6 +82,9 @@ public class SwapTablesTasklet implements Tasklet {
 
 	private final PreExchangeInserts preExchangeInserts;
 
+	/** The copied blocks of the step execution in progress, by its id. */
+	private Map.Entry<Long, Map<String, BlockRanges>> copiedFor;
+
 	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, JobRepository jobRepository,
 			MergeControl merges, FailurePoints failurePoints, OwnedTables owned, SourceGuard guard,
 			Duration exchangeWait) {
@@ -135,18 +138,28 @@ public class SwapTablesTasklet implements Tasklet {
 		}
 		client.withRetry(() -> retireOldTable(job, keepSource, step));
 		context.putString(PHASE, "DONE");
+		synchronized (this) {
+			this.copiedFor = null;
+		}
 		logger.info("Table {}: swapped; {} now holds the data on storage policy '{}'{}", job.qualifiedTable(),
 				job.qualifiedTable(), job.targetPolicy(),
 				keepSource ? "; the original table is kept as " + job.database() + "." + job.originTable() : "");
 		return RepeatStatus.FINISHED;
 	}
 
-	private Map<String, BlockRanges> copiedBlocks(StepExecution step) {
-		Map<String, BlockRanges> copied = new HashMap<>();
-		for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, step.getJobExecution())) {
-			copied.put(partition.planned().partitionId(), partition.blocks());
+	/**
+	 * What the copy workers recorded, read once per execution of this step (their records do not
+	 * change while it runs): a read per partition on every call would make the swap quadratic.
+	 */
+	private synchronized Map<String, BlockRanges> copiedBlocks(StepExecution step) {
+		if (this.copiedFor == null || !this.copiedFor.getKey().equals(step.getId())) {
+			Map<String, BlockRanges> copied = new HashMap<>();
+			for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, step.getJobExecution())) {
+				copied.put(partition.planned().partitionId(), partition.blocks());
+			}
+			this.copiedFor = Map.entry(step.getId(), copied);
 		}
-		return copied;
+		return this.copiedFor.getValue();
 	}
 
 	/** Whether the exchange already happened: the name holds the target policy, the work table the old one. */
