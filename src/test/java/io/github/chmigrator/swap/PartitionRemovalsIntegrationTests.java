@@ -119,7 +119,7 @@ class PartitionRemovalsIntegrationTests {
 		assertThat(stopped).isEqualTo(ExitCodes.FAILED);
 		assertThat(output).contains("it_removals.truncated_midway changed in a way the partitions already moved to "
 				+ "truncated_midway__migrating do not have: TRUNCATE TABLE")
-			.contains("removed partition 1 (its rows were moving to truncated_midway__migrating then)");
+			.contains("partition 1 (its rows were moving to truncated_midway__migrating then)");
 		assertThat(TableFingerprint.policy(db, table)).as("nothing swapped").isEqualTo("default");
 		assertThat(db.count(table + "__migrating")).as("the moved rows are kept for the operator").isEqualTo(moved);
 
