@@ -123,9 +123,10 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
-	public CheckPolicyTasklet checkPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations,
-			OwnedTables ownedTables, ProgressImport progressImport, SourceChanges sourceChanges) {
-		return new CheckPolicyTasklet(catalog, operations, ownedTables, progressImport, sourceChanges);
+	public CheckPolicyTasklet checkPolicyTasklet(JobRepository jobRepository, ClickHouseCatalog catalog,
+			TableOperations operations, OwnedTables ownedTables, ProgressImport progressImport,
+			SourceChanges sourceChanges) {
+		return new CheckPolicyTasklet(jobRepository, catalog, operations, ownedTables, progressImport, sourceChanges);
 	}
 
 	@Bean

@@ -6,7 +6,9 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
@@ -22,6 +24,8 @@ import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.CopiedPartitions;
+import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
 import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
@@ -46,8 +50,11 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private final SourceChanges changes;
 
-	public CheckPolicyTasklet(ClickHouseCatalog catalog, TableOperations operations, OwnedTables owned,
-			ProgressImport progress, SourceChanges changes) {
+	private final JobRepository jobRepository;
+
+	public CheckPolicyTasklet(JobRepository jobRepository, ClickHouseCatalog catalog, TableOperations operations,
+			OwnedTables owned, ProgressImport progress, SourceChanges changes) {
+		this.jobRepository = jobRepository;
 		this.catalog = catalog;
 		this.operations = operations;
 		this.owned = owned;
@@ -89,15 +96,28 @@ public class CheckPolicyTasklet implements Tasklet {
 			throw invalid("table %s.%s exists: --keep-source keeps the original table under that name; rename or drop it first"
 				.formatted(job.database(), job.originTable()));
 		}
-		if (started) {
+		if (started && !movesInFlight(execution)) {
 			// an earlier attempt reached the copy and may have died with merges stopped on the source;
-			// the workers stop them again while they need to
+			// the workers stop them again while they need to. Not while copied parts are still in the
+			// source (a partition COPIED, a catch-up pending): a merge would fold them with newer parts,
+			// which no rule can split; the worker that finishes them starts merges again
 			this.operations.startMerges(job.database(), job.table());
 		}
 		logger.info("Table {} ({}, {} rows, {} bytes): storage policy '{}' -> '{}' (S3 disks {}) on ClickHouse {} at {}",
 				table.qualifiedName(), table.engine(), table.totalRows(), table.totalBytes(), table.storagePolicy(),
 				policy.name(), policy.s3Disks(), version, job.clickhouse());
 		return RepeatStatus.FINISHED;
+	}
+
+	/** Whether an earlier attempt left parts that were copied but not yet dropped from the source. */
+	private boolean movesInFlight(JobExecution execution) {
+		for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, execution)) {
+			if (PartitionPlanner.COPIED.equals(partition.context().getString(PartitionPlanner.STATE, ""))) {
+				return true;
+			}
+		}
+		StepExecution swap = this.jobRepository.getLastStepExecution(execution.getJobInstance(), MigrationOutcome.SWAP_STEP);
+		return swap != null && swap.getExecutionContext().containsKey(MigrationOutcome.CATCH_UP_PENDING);
 	}
 
 	/** A job instance migrates tables of one server: refuse to run it against another one. */

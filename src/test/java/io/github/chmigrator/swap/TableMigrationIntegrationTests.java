@@ -1,6 +1,5 @@
 package io.github.chmigrator.swap;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -12,12 +11,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
 
 import io.github.chmigrator.clickhouse.Checksum;
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.Migrator;
+import io.github.chmigrator.support.Reports;
 import io.github.chmigrator.support.TableFingerprint;
 import io.github.chmigrator.support.TestDatabase;
 
@@ -118,14 +119,9 @@ class TableMigrationIntegrationTests {
 			assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
 		}
 		assertThat(db.tables()).filteredOn((name) -> name.startsWith(table)).containsExactly(table);
-		try (Stream<Path> reports = Files.list(this.workDir.resolve("reports"))) {
-			String report = Files.readString(reports
-				.filter((file) -> file.getFileName().toString().startsWith("migration_" + db.name() + "." + table + "_"))
-				.findFirst()
-				.orElseThrow());
-			assertThat(report).contains("\"status\" : \"COMPLETED\"")
-				.contains("\"strategies\" : " + ((rawRows > 0) ? "[ \"" + strategy + "\" ]" : "[ ]"));
-		}
+		JsonNode report = Reports.lastTableReport(this.workDir, db.name(), table);
+		assertThat(report.path("status").asText()).isEqualTo("COMPLETED");
+		assertThat(report.path("strategies").toString()).isEqualTo((rawRows > 0) ? "[\"" + strategy + "\"]" : "[]");
 	}
 
 	@Test
