@@ -100,8 +100,12 @@ public class SourceChanges {
 	/**
 	 * Stops the table (before the swap) if the source changed in a way the moved partitions do not
 	 * have since {@link #baseline}.
+	 * @param patches whether to look for new patch parts too: a read of every part of the table, so
+	 * only before moves into the work table (validation, the swap), not for each partition. A
+	 * partition copied meanwhile is exact anyway (its unapplied patches make {@code ATTACH} refuse and
+	 * {@code INSERT} read the patched rows); one moved before is what stops the table then.
 	 */
-	public void check(JobExecution execution, TableJobParameters job) {
+	public void check(JobExecution execution, TableJobParameters job, boolean patches) {
 		ExecutionContext context = execution.getExecutionContext();
 		if (!context.containsKey(LAST_MUTATION)) {
 			return;
@@ -120,7 +124,7 @@ public class SourceChanges {
 					"apply the same to " + job.database() + "." + job.workTable() + " (SYSTEM START MERGES on it first; "
 							+ "the rerun stops them again), then rerun with --accept-source-changes");
 		}
-		if (this.operations.lastPatchBlock(job.database(), job.table()) > context.getLong(LAST_PATCH_BLOCK, 0)) {
+		if (patches && this.operations.lastPatchBlock(job.database(), job.table()) > context.getLong(LAST_PATCH_BLOCK, 0)) {
 			throw stop(job, "it received a lightweight UPDATE during the run (new patch parts)",
 					"apply the same UPDATE to " + job.database() + "." + job.workTable()
 							+ ", then rerun with --accept-source-changes");

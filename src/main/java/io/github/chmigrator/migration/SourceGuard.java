@@ -28,7 +28,7 @@ public class SourceGuard {
 	 * @return the source's stored columns, to copy with
 	 */
 	public List<String> verify(JobExecution execution, TableJobParameters job, String target) {
-		this.changes.check(execution, job);
+		this.changes.check(execution, job, false);
 		return this.definitions.sync(job.database(), job.table(), target);
 	}
 
@@ -38,14 +38,14 @@ public class SourceGuard {
 	 * into the work table again (validation, catch-ups, the exchange).
 	 */
 	public List<String> verifyBeforeMoves(JobExecution execution, TableJobParameters job) {
-		this.changes.check(execution, job);
+		this.changes.check(execution, job, true);
 		this.removed.carry(execution, job, false);
 		return this.definitions.sync(job.database(), job.table(), job.workTable());
 	}
 
 	/** Only the source check: before source parts are dropped. */
 	public void checkSource(JobExecution execution, TableJobParameters job) {
-		this.changes.check(execution, job);
+		this.changes.check(execution, job, false);
 	}
 
 	/** Brings another table the migrator fills (the staging table) to a source's definition. */
