@@ -627,6 +627,8 @@ class Handler(BaseHTTPRequestHandler):
     def _run(self, sql, fmt, database, qparams, params, query_id):
         """One statement; ALTER and TRUNCATE that succeed are recorded in system.query_log."""
         ctx = self.server.ctx
+        if ctx.query_log and ctx.query_log.is_flush(sql):
+            ctx.query_log.flush()
         logged = ctx.query_log.statement(sql) if ctx.query_log else None
         start_us = time.time_ns() // 1000
         res = ctx.chdb.query(sql, fmt, database, qparams)
@@ -670,16 +672,20 @@ class QueryLog:
            "query String, databases Array(LowCardinality(String)), tables Array(LowCardinality(String)), "
            "log_comment String, is_initial_query UInt8) ENGINE = Memory")
 
-    INSERT = (b"INSERT INTO system.query_log SELECT 'QueryFinish', toDate(f), toDateTime(f), f, toDateTime(s), s, "
-              b"{id:String}, {kind:String}, {query:String}, [{db:String}], [{tbl:String}], {comment:String}, 1 "
-              b"FROM (SELECT fromUnixTimestamp64Micro({finish:Int64}) AS f, fromUnixTimestamp64Micro({start:Int64}) AS s)")
 
     _NAME = r"(?:`(?:[^`\\]|\\.)+`|[A-Za-z_][A-Za-z0-9_]*)"
     _STATEMENT = re.compile(r"(?is)^\s*(?:/\*.*?\*/\s*)?(ALTER\s+TABLE|TRUNCATE(?:\s+TABLE)?)\s+(?:IF\s+EXISTS\s+)?"
                             r"(" + _NAME + r")(?:\s*\.\s*(" + _NAME + r"))?")
 
+    _FLUSH = re.compile(rb"(?is)^\s*SYSTEM\s+FLUSH\s+LOGS\b")
+
+    # like a server's log, rows are buffered and written on SYSTEM FLUSH LOGS (or when many wait)
+    MAX_PENDING = 1000
+
     def __init__(self, chdb):
         self.chdb = chdb
+        self.pending = []
+        self.lock = threading.Lock()
         res = chdb.query(self.DDL.encode(), "TabSeparated", None)
         if res.error:
             raise RuntimeError(res.error)
@@ -697,14 +703,37 @@ class QueryLog:
         first, second = self._unquote(m.group(2)), m.group(3)
         return (kind, first, self._unquote(second)) if second else (kind, None, first)
 
+    def is_flush(self, sql):
+        return bool(self._FLUSH.match(sql[:200]))
+
     def record(self, statement, sql, database, query_id, comment, start_us, finish_us):
         kind, db, table = statement
         db = db or database or "default"
-        res = self.chdb.query(self.INSERT, "TabSeparated", None, {
-            "id": query_id, "kind": kind, "query": sql.decode("utf-8", "replace"), "db": db,
-            "tbl": "%s.%s" % (db, table), "comment": comment, "start": str(start_us), "finish": str(finish_us)})
+        row = [query_id, kind, sql.decode("utf-8", "replace"), db, "%s.%s" % (db, table), comment, start_us, finish_us]
+        with self.lock:
+            self.pending.append(row)
+            full = len(self.pending) >= self.MAX_PENDING
+        if full:
+            self.flush()
+
+    def flush(self):
+        """Writes the buffered rows in one INSERT."""
+        with self.lock:
+            rows, self.pending = self.pending, []
+        if not rows:
+            return
+        body = "".join(json.dumps({"type": "QueryFinish", "event_date": _date(r[7]), "event_time": r[7] // 1000000,
+                                   "event_time_microseconds": "%.6f" % (r[7] / 1e6), "query_start_time": r[6] // 1000000,
+                                   "query_start_time_microseconds": "%.6f" % (r[6] / 1e6), "query_id": r[0],
+                                   "query_kind": r[1], "query": r[2], "databases": [r[3]], "tables": [r[4]],
+                                   "log_comment": r[5], "is_initial_query": 1}) + "\n" for r in rows)
+        res = self.chdb.query(b"INSERT INTO system.query_log FORMAT JSONEachRow " + body.encode(), "TabSeparated", None)
         if res.error:
             log("query_log: %s" % res.error)
+
+
+def _date(micros):
+    return time.strftime("%Y-%m-%d", time.gmtime(micros // 1000000))
 
 
 class Context:

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,12 +100,7 @@ public class RemovedPartitions {
 
 	/** The partitions whose removal was carried to the work table, with the statement that removed them. */
 	public static Map<String, String> removed(ExecutionContext context) {
-		Map<String, String> removed = new LinkedHashMap<>();
-		context.entrySet()
-			.stream()
-			.filter((entry) -> entry.getKey().startsWith(REMOVED_PREFIX))
-			.forEach((entry) -> removed.put(entry.getKey().substring(REMOVED_PREFIX.length()), (String) entry.getValue()));
-		return removed;
+		return CatchUps.byPrefix(context, REMOVED_PREFIX, Function.identity());
 	}
 
 	/**

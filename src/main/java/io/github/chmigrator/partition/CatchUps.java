@@ -3,6 +3,7 @@ package io.github.chmigrator.partition;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
@@ -25,12 +26,7 @@ public final class CatchUps {
 
 	/** The block ranges caught up so far, per partition. */
 	public static Map<String, BlockRanges> blocks(ExecutionContext context) {
-		Map<String, BlockRanges> blocks = new LinkedHashMap<>();
-		context.entrySet()
-			.stream()
-			.filter((entry) -> entry.getKey().startsWith(BLOCKS_PREFIX))
-			.forEach((entry) -> blocks.put(entry.getKey().substring(BLOCKS_PREFIX.length()),
-					BlockRanges.parse((String) entry.getValue())));
+		Map<String, BlockRanges> blocks = byPrefix(context, BLOCKS_PREFIX, BlockRanges::parse);
 		String pending = context.getString(PENDING, "");
 		if (!pending.isEmpty()) {
 			Move move = Move.parse(pending);
@@ -44,18 +40,23 @@ public final class CatchUps {
 	 * ({@link MoveWindows}): the moves done, and the one in flight, open until it is done.
 	 */
 	public static Map<String, MoveWindows> windows(ExecutionContext context) {
-		Map<String, MoveWindows> windows = new LinkedHashMap<>();
-		context.entrySet()
-			.stream()
-			.filter((entry) -> entry.getKey().startsWith(WINDOWS_PREFIX))
-			.forEach((entry) -> windows.put(entry.getKey().substring(WINDOWS_PREFIX.length()),
-					MoveWindows.parse((String) entry.getValue())));
+		Map<String, MoveWindows> windows = byPrefix(context, WINDOWS_PREFIX, MoveWindows::parse);
 		String pending = context.getString(PENDING, "");
 		if (!pending.isEmpty()) {
 			Move move = Move.parse(pending);
 			windows.merge(move.partitionId(), MoveWindows.of(move.listedAt(), Long.MAX_VALUE), MoveWindows::plus);
 		}
 		return windows;
+	}
+
+	/** The String values of the keys that start with a prefix, by the rest of the key, parsed. */
+	public static <T> Map<String, T> byPrefix(ExecutionContext context, String prefix, Function<String, T> parser) {
+		Map<String, T> values = new LinkedHashMap<>();
+		context.entrySet()
+			.stream()
+			.filter((entry) -> entry.getKey().startsWith(prefix))
+			.forEach((entry) -> values.put(entry.getKey().substring(prefix.length()), parser.apply((String) entry.getValue())));
+		return values;
 	}
 
 	/**
