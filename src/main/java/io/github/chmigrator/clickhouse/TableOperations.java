@@ -1,6 +1,7 @@
 package io.github.chmigrator.clickhouse;
 
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -28,6 +29,14 @@ public class TableOperations {
 	public String showCreateTable(String database, String table) {
 		return this.client.queryFirst("SHOW CREATE TABLE " + Sql.qualified(database, table), (row) -> row.getString(1))
 			.orElseThrow();
+	}
+
+	/** The {@code CREATE} statements of some tables of a database, by name, in one read of {@code system.tables}. */
+	public Map<String, String> createQueries(String database, Collection<String> tables) {
+		Map<String, String> queries = new HashMap<>();
+		this.client.query("SELECT name, create_table_query FROM system.tables WHERE database = " + Sql.literal(database)
+				+ " AND name IN (" + literals(tables) + ")", (row) -> queries.put(row.getString(1), row.getString(2)));
+		return queries;
 	}
 
 	public void createTable(String ddl) {

@@ -123,13 +123,16 @@ public class CopyPartitionTasklet implements Tasklet {
 		this.operations.stopMerges(job.database(), job.workTable());
 		this.merges.hold(job.database(), job.table(), partitionId);
 		try {
-			refuseUnsafeRecopy(job, context, partitionId);
+			boolean workPartitionEmpty = refuseUnsafeRecopy(job, context, partitionId);
 			CopyStrategy strategy = this.strategies.select(requested);
 			for (int attempt = 1;; attempt++) {
 				long listed = System.currentTimeMillis();
 				List<PartInfo> parts = this.operations.activeParts(job.database(), job.table(), partitionId);
 				long rows = this.operations.rowsOfParts(job.database(), job.table(), names(parts));
-				this.operations.dropPartition(job.database(), job.workTable(), partitionId);
+				if (attempt > 1 || !workPartitionEmpty) {
+					// what an earlier attempt copied goes: the work table is not live
+					this.operations.dropPartition(job.database(), job.workTable(), partitionId);
+				}
 				strategy = copyOnce(job, requested, strategy, new CopyRequest(job.database(), job.table(), job.workTable(),
 						partitionId, parts, columns));
 				this.failurePoints.reached("copy.afterCopy", partitionId);
@@ -161,11 +164,12 @@ public class CopyPartitionTasklet implements Tasklet {
 	 * Before clearing the work table's partition for a first copy: if the table was already swapped,
 	 * or the work partition holds rows while the source has fewer than planned, an earlier attempt
 	 * may have dropped source parts whose record was lost. Clearing would lose those rows: stop.
+	 * @return whether the work partition holds no part (nothing to clear before the copy)
 	 */
-	private void refuseUnsafeRecopy(TableJobParameters job, ExecutionContext context, String partitionId) {
+	private boolean refuseUnsafeRecopy(TableJobParameters job, ExecutionContext context, String partitionId) {
 		long inTarget = this.operations.storedRows(job.database(), job.workTable(), partitionId);
 		if (inTarget == 0) {
-			return;
+			return true;
 		}
 		long inSource = this.operations.storedRows(job.database(), job.table(), partitionId);
 		long planned = context.getLong(PartitionPlanner.PLANNED_ROWS, 0);
@@ -179,6 +183,7 @@ public class CopyPartitionTasklet implements Tasklet {
 					+ "; an earlier attempt may have moved rows without recording it, so nothing is cleared or copied. "
 					+ "Check both tables, then rerun");
 		}
+		return false;
 	}
 
 	/**

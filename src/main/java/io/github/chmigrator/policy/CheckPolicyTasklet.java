@@ -24,8 +24,8 @@ import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.TableJobParameters;
-import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
+import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
