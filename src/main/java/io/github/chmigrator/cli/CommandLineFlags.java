@@ -23,7 +23,7 @@ public final class CommandLineFlags {
 
 	enum Kind {
 
-		TEXT, PORT, DECIMAL, COUNT, ID, SWITCH, CHOICE
+		TEXT, PORT, DECIMAL, COUNT, ID, BYTES, SWITCH, CHOICE
 
 	}
 
@@ -43,6 +43,7 @@ public final class CommandLineFlags {
 			new Flag("--report-path", "report.path", Kind.TEXT, List.of()),
 			new Flag("--config", ConfigFile.PROPERTY, Kind.TEXT, List.of()),
 			new Flag("--parallelism", "migration.parallelism", Kind.COUNT, List.of()),
+			new Flag("--max-bytes-per-second", "migration.max-bytes-per-second", Kind.BYTES, List.of()),
 			new Flag("--strategy", "migration.strategy", Kind.CHOICE, List.of("auto", "attach", "insert")),
 			new Flag("--keep-source", "migration.keep-source", Kind.SWITCH, List.of()),
 			new Flag("--accept-source-changes", "migration.accept-source-changes", Kind.SWITCH, List.of()),
@@ -120,6 +121,7 @@ public final class CommandLineFlags {
 					"a number of seconds, 0 or more");
 			case COUNT -> require(flag, value, (v) -> isInteger(v) && Integer.parseInt(v) >= 1, "a whole number, 1 or more");
 			case ID -> require(flag, value, (v) -> v.matches("\\d{1,18}"), "a JobInstance id");
+			case BYTES -> require(flag, value, (v) -> v.matches("\\d{1,18}"), "a number of bytes, 0 for no limit");
 			case CHOICE -> {
 				String choice = require(flag, value.toLowerCase(), flag.choices()::contains,
 						"one of " + String.join(", ", flag.choices()));
@@ -172,6 +174,8 @@ public final class CommandLineFlags {
 				  --abort                  put the partitions a stopped migration moved back, and abandon it
 				  --verify count|checksum  validation depth (default count)
 				  --parallelism N          partitions copied at once (default 1)
+				  --max-bytes-per-second N average copy rate per table not to exceed (MIGRATION_MAX_BYTES_PER_SECOND,
+				                           default 0: no limit)
 				  --config FILE            the design's config.yaml
 				  --log-path DIR           log directory (LOG_PATH, default ./logs)
 				  --log-level LEVEL        log level (LOG_LEVEL, default info)

@@ -25,11 +25,13 @@ import io.github.chmigrator.core.MigratorException;
 public final class MigratorEnvironment {
 
 	/** The design's environment variables and the properties they set. */
-	static final Map<String, String> VARIABLES = Map.of("CH_HOST", "clickhouse.host", "CH_PORT", "clickhouse.port",
-			"CH_USER", "clickhouse.user", "CH_PASSWORD", "clickhouse.password", "S3_POLICY", "s3.policy",
-			"MIGRATION_INSERT_INTERVAL", "migration.insert-interval", "MIGRATION_RESUME", "migration.resume",
-			"LOG_LEVEL", "logging.level.io.github.chmigrator", "LOG_PATH", "logging.file.path", "REPORT_PATH",
-			"report.path");
+	static final Map<String, String> VARIABLES = Map.ofEntries(Map.entry("CH_HOST", "clickhouse.host"),
+			Map.entry("CH_PORT", "clickhouse.port"), Map.entry("CH_USER", "clickhouse.user"),
+			Map.entry("CH_PASSWORD", "clickhouse.password"), Map.entry("S3_POLICY", "s3.policy"),
+			Map.entry("MIGRATION_INSERT_INTERVAL", "migration.insert-interval"),
+			Map.entry("MIGRATION_RESUME", "migration.resume"), Map.entry("LOG_LEVEL", "logging.level.io.github.chmigrator"),
+			Map.entry("LOG_PATH", "logging.file.path"), Map.entry("REPORT_PATH", "report.path"),
+			Map.entry("MIGRATION_MAX_BYTES_PER_SECOND", "migration.max-bytes-per-second"));
 
 	/** Where the embedded JobRepository and the lock files live (default {@code ./data}). */
 	static final String HOME = "migrator.home";

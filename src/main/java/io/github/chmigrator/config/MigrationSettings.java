@@ -24,6 +24,8 @@ import io.github.chmigrator.core.MigratorException;
  * @param acceptSourceChanges the operator carried the source's changes since the run began to the work
  * table (or decided they do not matter): take the source as it is now as the new baseline
  * @param abort put the partitions an unfinished migration moved back into the table, and abandon it
+ * @param maxBytesPerSecond the average copy rate per table not to exceed (bytes of the partitions
+ * copied per second), 0 for no limit
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
@@ -31,12 +33,13 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		@DefaultValue("auto") String strategy, @DefaultValue("false") boolean keepSource,
 		@DefaultValue("count") String verify, @DefaultValue("1") int parallelism, Long restart,
 		@DefaultValue("false") boolean list, String progressFile, @DefaultValue("false") boolean acceptSourceChanges,
-		@DefaultValue("false") boolean abort) {
+		@DefaultValue("false") boolean abort, @DefaultValue("0") long maxBytesPerSecond) {
 
 	/** Rejects values no run can start with, naming the flag. */
 	public void validate() {
 		require(parallelism >= 1, "--parallelism must be 1 or more (got " + parallelism + ")");
 		require(insertInterval >= 0, "--insert-interval must be 0 or more seconds (got " + insertInterval + ")");
+		require(maxBytesPerSecond >= 0, "--max-bytes-per-second must be 0 (no limit) or more (got " + maxBytesPerSecond + ")");
 		if (this.restart != null || this.list) {
 			return;
 		}

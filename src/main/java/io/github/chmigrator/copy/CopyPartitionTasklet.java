@@ -17,6 +17,7 @@ import io.github.chmigrator.clickhouse.PartInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.copy.CopyStrategy.CopyRequest;
 import io.github.chmigrator.faults.FailurePoints;
+import io.github.chmigrator.migration.CopyPacing;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.ProgressTracker;
 import io.github.chmigrator.migration.SourceChanges;
@@ -38,7 +39,8 @@ import io.github.chmigrator.partition.PartitionPlanner;
  * <li>{@code COPIED}: check the target still holds the recorded rows, drop the recorded parts from
  * the source (a part a merge absorbed stops the partition: its rows are not all in the
  * target), record {@code DONE};</li>
- * <li>{@code DONE}: log progress, wait {@code --insert-interval}.</li>
+ * <li>{@code DONE}: log progress, wait {@code --insert-interval}, or longer to keep the table's
+ * average copy rate under {@code --max-bytes-per-second} ({@link CopyPacing}).</li>
  * </ol>
  * Rows inserted into the partition during the copy are in parts that were not copied: they stay
  * in the source and the {@code swapTables} step moves them.
@@ -61,9 +63,13 @@ public class CopyPartitionTasklet implements Tasklet {
 
 	private final SourceGuard guard;
 
+	private final CopyPacing pacing;
+
 	public CopyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog, CopyStrategies strategies,
-			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceGuard guard) {
+			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceGuard guard,
+			CopyPacing pacing) {
 		this.guard = guard;
+		this.pacing = pacing;
 		this.operations = operations;
 		this.catalog = catalog;
 		this.strategies = strategies;
@@ -102,7 +108,11 @@ public class CopyPartitionTasklet implements Tasklet {
 		}
 		this.progress.partitionDone(job.qualifiedTable(), context);
 		double interval = stepExecution.getJobParameters().getDouble(TableJobParameters.INSERT_INTERVAL, 1.0);
-		Thread.sleep(Math.round(interval * 1000));
+		long limit = stepExecution.getJobParameters().getLong(TableJobParameters.MAX_BYTES_PER_SECOND, 0L);
+		long pause = this.pacing.pauseAfter(stepExecution.getJobExecutionId(),
+				context.getLong(PartitionPlanner.COPY_STARTED_AT, System.currentTimeMillis()),
+				context.getLong(PartitionPlanner.PLANNED_BYTES, 0), limit);
+		Thread.sleep(Math.max(Math.round(interval * 1000), pause));
 		return RepeatStatus.FINISHED;
 	}
 

@@ -23,6 +23,7 @@ import io.github.chmigrator.copy.InsertSelectStrategy;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
+import io.github.chmigrator.migration.CopyPacing;
 import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.OwnedTables;
@@ -140,7 +141,8 @@ public class MigrationStepsConfiguration {
 			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceGuard sourceGuard) {
 		CopyStrategies strategies = new CopyStrategies(new AttachPartitionStrategy(operations),
 				new InsertSelectStrategy(operations));
-		return new CopyPartitionTasklet(operations, catalog, strategies, merges, failurePoints, progress, sourceGuard);
+		return new CopyPartitionTasklet(operations, catalog, strategies, merges, failurePoints, progress, sourceGuard,
+				new CopyPacing());
 	}
 
 	@Bean

@@ -53,6 +53,9 @@ public record TableJobParameters(String clickhouse, String server, String databa
 
 	public static final String INSERT_INTERVAL = "insertInterval";
 
+	/** Non-identifying: the average copy rate per table not to exceed, 0 for none. */
+	public static final String MAX_BYTES_PER_SECOND = "maxBytesPerSecond";
+
 	public static final String PARALLELISM = "parallelism";
 
 	public static final String RESUME = "resume";
@@ -80,6 +83,7 @@ public record TableJobParameters(String clickhouse, String server, String databa
 			.addString(KEEP_SOURCE, Boolean.toString(settings.keepSource()), false)
 			.addString(VERIFY, settings.verify(), false)
 			.addDouble(INSERT_INTERVAL, settings.insertInterval(), false)
+			.addLong(MAX_BYTES_PER_SECOND, settings.maxBytesPerSecond(), false)
 			.addLong(PARALLELISM, (long) settings.parallelism(), false)
 			.addString(RESUME, Boolean.toString(settings.resume()), false)
 			.addString(ACCEPT_SOURCE_CHANGES, Boolean.toString(settings.acceptSourceChanges()), false)

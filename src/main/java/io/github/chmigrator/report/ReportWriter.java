@@ -100,6 +100,7 @@ public class ReportWriter implements JobExecutionListener {
 		List<String> strategies = new ArrayList<>();
 		long rows = 0;
 		long bytes = 0;
+		long copiedNow = 0;
 		int completed = 0;
 		Map<String, String> removed = RemovedPartitions.removed(execution.getExecutionContext());
 		if (execution.getExecutionContext().containsKey(PartitionPlanner.PLAN)) {
@@ -113,6 +114,8 @@ public class ReportWriter implements JobExecutionListener {
 				completed += done ? 1 : 0;
 				rows += done ? partition.copiedRows() : 0;
 				bytes += partition.planned().bytes();
+				copiedNow += (done && partition.context().getLong(PartitionPlanner.COPY_STARTED_AT, 0) >= startMillis(execution))
+						? partition.planned().bytes() : 0;
 				partitions.add(new TableReport.PartitionReport(partition.planned().partitionId(),
 						partition.planned().partition(), done ? partition.copiedRows() : partition.planned().rows(),
 						partition.planned().bytes(), context.getDouble(PartitionPlanner.SECONDS, 0.0), strategy,
@@ -126,6 +129,7 @@ public class ReportWriter implements JobExecutionListener {
 		}
 		LocalDateTime start = execution.getStartTime();
 		LocalDateTime end = Objects.requireNonNullElse(execution.getEndTime(), LocalDateTime.now());
+		double seconds = (start != null) ? Duration.between(start, end).toMillis() / 1000.0 : 0;
 		List<String> errors = execution.getAllFailureExceptions()
 			.stream()
 			.map((failure) -> MigratorFailures.describe(List.of(failure)))
@@ -134,9 +138,17 @@ public class ReportWriter implements JobExecutionListener {
 		return new TableReport(TableReport.VERSION, job.database(), job.table(), job.targetPolicy(), job.clickhouse(),
 				execution.getJobInstanceId(), execution.getId(),
 				execution.getJobParameters().getString(TableJobParameters.STRATEGY), strategies, status(execution),
-				iso(start), iso(end), (start != null) ? Duration.between(start, end).toMillis() / 1000.0 : 0, partitions,
-				new TableReport.Totals(partitions.size(), completed, rows, bytes), lateRows(execution),
+				iso(start), iso(end), seconds, partitions,
+				new TableReport.Totals(partitions.size(), completed, rows, bytes,
+						(seconds > 0) ? Math.round(copiedNow / seconds) : 0),
+				lateRows(execution),
 				swapContext(execution).getString(MigrationOutcome.KEPT_OLD_TABLE, null), errors);
+	}
+
+	/** When the run began, in epoch milliseconds (0 when unknown). */
+	private static long startMillis(JobExecution execution) {
+		return (execution.getStartTime() != null)
+				? execution.getStartTime().atZone(ZoneId.systemDefault()).toInstant().toEpochMilli() : 0;
 	}
 
 	private static String status(JobExecution execution) {

@@ -59,8 +59,10 @@ public record TableReport(int version, String database, String table, String tar
 	 * @param completedPartitions partitions copied and verified
 	 * @param rows rows copied
 	 * @param bytes bytes of the planned partitions
+	 * @param bytesPerSecond the rate achieved: bytes of the partitions copied in this run over its
+	 * duration (what {@code --max-bytes-per-second} bounds)
 	 */
-	public record Totals(int partitions, int completedPartitions, long rows, long bytes) {
+	public record Totals(int partitions, int completedPartitions, long rows, long bytes, long bytesPerSecond) {
 
 	}
 

@@ -50,6 +50,8 @@ class CommandLineFlagsTests {
 	void badValuesNameTheFlag() {
 		assertThatThrownBy(() -> CommandLineFlags.parse("--insert-interval", "-1")).hasMessageStartingWith("--insert-interval must be");
 		assertThatThrownBy(() -> CommandLineFlags.parse("--parallelism", "0")).hasMessageStartingWith("--parallelism must be");
+		assertThatThrownBy(() -> CommandLineFlags.parse("--max-bytes-per-second", "10MB"))
+			.hasMessageStartingWith("--max-bytes-per-second must be a number of bytes");
 		assertThatThrownBy(() -> CommandLineFlags.parse("--mode", "both")).hasMessageStartingWith("--mode must be one of single, full");
 		assertThatThrownBy(() -> CommandLineFlags.parse("--port", "http")).hasMessageStartingWith("--port must be a port");
 		assertThatThrownBy(() -> CommandLineFlags.parse("--db")).hasMessage("--db needs a value");

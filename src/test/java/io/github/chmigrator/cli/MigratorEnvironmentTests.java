@@ -45,10 +45,11 @@ class MigratorEnvironmentTests {
 	@Test
 	void designVariablesMapToProperties() {
 		assertThat(MigratorEnvironment.fromVariables(Map.of("CH_PORT", "9000", "S3_POLICY", "cold",
-				"MIGRATION_INSERT_INTERVAL", "2", "MIGRATION_RESUME", "true", "REPORT_PATH", "/r", "UNRELATED", "x")))
+				"MIGRATION_INSERT_INTERVAL", "2", "MIGRATION_RESUME", "true", "REPORT_PATH", "/r", "UNRELATED", "x",
+				"MIGRATION_MAX_BYTES_PER_SECOND", "1000000")))
 			.containsOnly(Map.entry("clickhouse.port", "9000"), Map.entry("s3.policy", "cold"),
 					Map.entry("migration.insert-interval", "2"), Map.entry("migration.resume", "true"),
-					Map.entry("report.path", "/r"));
+					Map.entry("report.path", "/r"), Map.entry("migration.max-bytes-per-second", "1000000"));
 	}
 
 	@Test
