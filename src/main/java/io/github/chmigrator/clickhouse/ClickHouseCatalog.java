@@ -73,6 +73,11 @@ public class ClickHouseCatalog {
 				ClickHouseCatalog::table);
 	}
 
+	/** Whether a table exists and is on the given storage policy. */
+	public boolean isOnPolicy(String database, String table, String policy) {
+		return table(database, table).map((info) -> info.storagePolicy().equals(policy)).orElse(false);
+	}
+
 	public Optional<TableInfo> table(String database, String table) {
 		return this.client.queryFirst(
 				TABLES + " WHERE database = " + Sql.literal(database) + " AND name = " + Sql.literal(table),

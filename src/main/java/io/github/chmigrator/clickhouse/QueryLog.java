@@ -37,11 +37,6 @@ public class QueryLog {
 		this.client = client;
 	}
 
-	/** The server's clock, in microseconds since the epoch. */
-	public long serverTimeMicros() {
-		return this.client.queryFirst("SELECT toUnixTimestamp64Micro(now64(6))", (row) -> row.getLong(1)).orElseThrow();
-	}
-
 	/**
 	 * The ALTER and TRUNCATE statements that others ran on a table and that finished since the given
 	 * server time, oldest first, after {@code SYSTEM FLUSH LOGS} (which waits until what was logged

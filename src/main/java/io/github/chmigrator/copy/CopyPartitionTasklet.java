@@ -24,6 +24,7 @@ import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
+import io.github.chmigrator.partition.CopiedSourceParts;
 import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
@@ -183,9 +184,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		}
 		long inSource = this.operations.storedRows(job.database(), job.table(), partitionId);
 		long planned = context.getLong(PartitionPlanner.PLANNED_ROWS, 0);
-		boolean swapped = this.catalog.table(job.database(), job.table())
-			.map((table) -> table.storagePolicy().equals(job.targetPolicy()))
-			.orElse(false);
+		boolean swapped = this.catalog.isOnPolicy(job.database(), job.table(), job.targetPolicy());
 		if (unsafeToClear(inTarget, inSource, planned, swapped)) {
 			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": the work table "
 					+ job.workTable() + " holds " + inTarget + " rows, the source " + inSource + " of " + planned + " planned"
@@ -291,21 +290,12 @@ public class CopyPartitionTasklet implements Tasklet {
 	}
 
 	private void dropParts(TableJobParameters job, ExecutionContext context, String partitionId) {
-		BlockRanges ranges = BlockRanges.parse(context.getString(PartitionPlanner.COPIED_BLOCKS, ""));
-		for (PartInfo part : this.operations.activeParts(job.database(), job.table(), partitionId)) {
-			// within a copied part's block range: that part, or its rows rewritten by a mutation the
-			// source guard accepted (same range, another data version in the name)
-			BlockRanges.Status status = ranges.classify(part);
-			if (status == BlockRanges.Status.MIXED) {
-				throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": part "
+		CopiedSourceParts.drop(this.operations, job.database(), job.table(), partitionId,
+				BlockRanges.parse(context.getString(PartitionPlanner.COPIED_BLOCKS, "")),
+				(part) -> new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": part "
 						+ part.name() + " merged copied rows with rows inserted later; it was not dropped. Its copied rows are in "
-						+ job.workTable() + "; resolve by hand (see README, Troubleshooting)");
-			}
-			if (status == BlockRanges.Status.COPIED) {
-				this.operations.dropPart(job.database(), job.table(), part.name());
-				this.failurePoints.reached("copy.afterDropPart", partitionId);
-			}
-		}
+						+ job.workTable() + "; resolve by hand (see README, Troubleshooting)"),
+				() -> this.failurePoints.reached("copy.afterDropPart", partitionId));
 	}
 
 	/**

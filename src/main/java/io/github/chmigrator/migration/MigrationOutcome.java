@@ -2,6 +2,9 @@ package io.github.chmigrator.migration;
 
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import io.github.chmigrator.partition.CatchUps;
 
@@ -32,6 +35,15 @@ public final class MigrationOutcome {
 	public static final String KEPT_OLD_TABLE = "keptOldTable";
 
 	private MigrationOutcome() {
+	}
+
+	/**
+	 * The swap step's ExecutionContext as last committed for the job instance (any execution),
+	 * empty when the step never ran.
+	 */
+	public static ExecutionContext lastSwapContext(JobRepository repository, JobExecution execution) {
+		StepExecution swap = repository.getLastStepExecution(execution.getJobInstance(), SWAP_STEP);
+		return (swap != null) ? swap.getExecutionContext() : new ExecutionContext();
 	}
 
 	/** Whether the job (or its policy check) ended with {@link #ALREADY_MIGRATED}. */

@@ -14,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
@@ -62,7 +61,7 @@ import io.github.chmigrator.partition.MoveWindows;
  */
 public class RemovedPartitions {
 
-	/** The server time (µs) from which the query log is read: the job's first attempt, or the last accept. */
+	/** The server time (µs, whole milliseconds) from which the query log is read: the job's first attempt, or the last accept. */
 	public static final String SINCE = "source.logSince";
 
 	/** The statements already weighed ({@code query_id}s, comma separated). */
@@ -95,7 +94,7 @@ public class RemovedPartitions {
 
 	/** Reads the log from now on (the job's first attempt, or an accept of the source as it is). */
 	public void baseline(ExecutionContext context) {
-		context.putLong(SINCE, this.log.serverTimeMicros());
+		context.putLong(SINCE, this.operations.serverTimeMillis() * 1000);
 	}
 
 	/** The partitions whose removal was carried to the work table, with the statement that removed them. */
@@ -111,7 +110,8 @@ public class RemovedPartitions {
 	 */
 	public synchronized void carry(JobExecution execution, TableJobParameters job, boolean accept) {
 		ExecutionContext context = execution.getExecutionContext();
-		if (!context.containsKey(SINCE) || exchanged(job)) {
+		// the table's name holding the target policy: the exchange happened
+		if (!context.containsKey(SINCE) || this.catalog.isOnPolicy(job.database(), job.table(), job.targetPolicy())) {
 			return;
 		}
 		Optional<List<Statement>> logged = this.log.statementsOn(job.database(), job.table(), context.getLong(SINCE));
@@ -132,8 +132,7 @@ public class RemovedPartitions {
 			return;
 		}
 		// the swap step's record as committed before its current call: its catch-ups so far
-		StepExecution swap = this.jobRepository.getLastStepExecution(execution.getJobInstance(), MigrationOutcome.SWAP_STEP);
-		ExecutionContext catchUps = (swap != null) ? swap.getExecutionContext() : new ExecutionContext();
+		ExecutionContext catchUps = MigrationOutcome.lastSwapContext(this.jobRepository, execution);
 		Map<String, MoveWindows> windows = new LinkedHashMap<>();
 		Map<String, BlockRanges> moved = new LinkedHashMap<>(CatchUps.blocks(catchUps));
 		for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, execution)) {
@@ -141,7 +140,7 @@ public class RemovedPartitions {
 			moved.merge(partition.planned().partitionId(), partition.blocks(), BlockRanges::plus);
 		}
 		CatchUps.windows(catchUps).forEach((id, window) -> windows.merge(id, window, MoveWindows::plus));
-		Clock clock = Clock.measure(this.log);
+		Clock clock = Clock.measure(this.operations);
 		for (Statement statement : fresh) {
 			Map<String, Kind> carries = effects(job, statement, windows, moved, clock, accept);
 			for (Map.Entry<String, Kind> carry : carries.entrySet()) {
@@ -224,19 +223,12 @@ public class RemovedPartitions {
 		return carries;
 	}
 
-	/** Whether the table's name already holds the work table: the exchange happened. */
-	private boolean exchanged(TableJobParameters job) {
-		return this.catalog.table(job.database(), job.table())
-			.map((table) -> table.storagePolicy().equals(job.targetPolicy()))
-			.orElse(false);
-	}
-
 	/** The server's clock against the migrator's, measured once per check. */
 	private record Clock(long offsetMillis, long margin) {
 
-		static Clock measure(QueryLog log) {
+		static Clock measure(TableOperations operations) {
 			long before = System.currentTimeMillis();
-			long server = log.serverTimeMicros() / 1000;
+			long server = operations.serverTimeMillis();
 			long after = System.currentTimeMillis();
 			return new Clock(server - (before + after) / 2, MARGIN_MILLIS + (after - before));
 		}

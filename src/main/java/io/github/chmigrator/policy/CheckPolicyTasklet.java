@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepContribution;
-import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
@@ -116,8 +115,7 @@ public class CheckPolicyTasklet implements Tasklet {
 				return true;
 			}
 		}
-		StepExecution swap = this.jobRepository.getLastStepExecution(execution.getJobInstance(), MigrationOutcome.SWAP_STEP);
-		return swap != null && swap.getExecutionContext().containsKey(MigrationOutcome.CATCH_UP_PENDING);
+		return MigrationOutcome.lastSwapContext(this.jobRepository, execution).containsKey(MigrationOutcome.CATCH_UP_PENDING);
 	}
 
 	/** A job instance migrates tables of one server: refuse to run it against another one. */

@@ -101,6 +101,7 @@ public class ReportWriter implements JobExecutionListener {
 		long rows = 0;
 		long bytes = 0;
 		long copiedNow = 0;
+		long runStart = startMillis(execution);
 		int completed = 0;
 		Map<String, String> removed = RemovedPartitions.removed(execution.getExecutionContext());
 		if (execution.getExecutionContext().containsKey(PartitionPlanner.PLAN)) {
@@ -114,7 +115,7 @@ public class ReportWriter implements JobExecutionListener {
 				completed += done ? 1 : 0;
 				rows += done ? partition.copiedRows() : 0;
 				bytes += partition.planned().bytes();
-				copiedNow += (done && partition.context().getLong(PartitionPlanner.COPY_STARTED_AT, 0) >= startMillis(execution))
+				copiedNow += (done && partition.context().getLong(PartitionPlanner.COPY_STARTED_AT, 0) >= runStart)
 						? partition.planned().bytes() : 0;
 				partitions.add(new TableReport.PartitionReport(partition.planned().partitionId(),
 						partition.planned().partition(), done ? partition.copiedRows() : partition.planned().rows(),

@@ -6,7 +6,6 @@ import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
-import io.github.chmigrator.clickhouse.PartInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
@@ -14,6 +13,8 @@ import io.github.chmigrator.core.Sizes;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
+import io.github.chmigrator.partition.CopiedSourceParts;
+import io.github.chmigrator.partition.StagedMove;
 
 /**
  * Puts one moved partition back into the live table for {@link TableAbort}, in recorded steps
@@ -60,11 +61,12 @@ class PartitionPutBack {
 			this.failurePoints.reached("abort.afterStage", partitionId);
 		}
 		long staged = this.operations.partitionRows(table.database(), back, partitionId);
-		if (staged == rows) {
+		StagedMove state = StagedMove.of(staged, rows);
+		if (state == StagedMove.TO_MOVE) {
 			this.operations.movePartitionToTable(table.database(), back, partitionId, table.table());
 			this.failurePoints.reached("abort.afterMove", partitionId);
 		}
-		else if (staged != 0) {
+		else if (state == StagedMove.INCONSISTENT) {
 			throw new MigratorException(ExitCodes.FAILED, "--abort: %s holds %d rows of partition %s, %d were staged; nothing was moved"
 				.formatted(back, staged, partitionId, rows));
 		}
@@ -76,16 +78,11 @@ class PartitionPutBack {
 
 	/** Source parts whose rows the work table holds: their copies go back, so they go. */
 	private void dropCopiedSourceParts(TableJobParameters table, String partitionId, BlockRanges copied) {
-		for (PartInfo part : this.operations.activeParts(table.database(), table.table(), partitionId)) {
-			BlockRanges.Status status = copied.classify(part);
-			if (status == BlockRanges.Status.MIXED) {
-				throw new MigratorException(ExitCodes.FAILED, "--abort: part " + part.name() + " of " + table.qualifiedTable()
-						+ " merged copied rows with newer ones; resolve by hand (README, Troubleshooting)");
-			}
-			if (status == BlockRanges.Status.COPIED) {
-				this.operations.dropPart(table.database(), table.table(), part.name());
-			}
-		}
+		CopiedSourceParts.drop(this.operations, table.database(), table.table(), partitionId, copied,
+				(part) -> new MigratorException(ExitCodes.FAILED, "--abort: part " + part.name() + " of "
+						+ table.qualifiedTable() + " merged copied rows with newer ones; resolve by hand (README, Troubleshooting)"),
+				() -> {
+				});
 	}
 
 	private void record(JobExecution last, String key, String state) {

@@ -13,7 +13,6 @@ import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
@@ -211,11 +210,8 @@ public class TableAbort {
 
 	/** Once late rows moved or the tables were exchanged, the way forward is the migration itself. */
 	private void refuseAfterTheSwapBegan(TableJobParameters table, JobExecution last) {
-		StepExecution swap = this.jobRepository.getLastStepExecution(last.getJobInstance(), MigrationOutcome.SWAP_STEP);
-		ExecutionContext context = (swap != null) ? swap.getExecutionContext() : new ExecutionContext();
-		boolean swapped = this.catalog.table(table.database(), table.table())
-			.map((info) -> info.storagePolicy().equals(table.targetPolicy()))
-			.orElse(false);
+		ExecutionContext context = MigrationOutcome.lastSwapContext(this.jobRepository, last);
+		boolean swapped = this.catalog.isOnPolicy(table.database(), table.table(), table.targetPolicy());
 		if (swapped || context.getLong(MigrationOutcome.LATE_ROWS, 0) > 0 || context.containsKey(MigrationOutcome.CATCH_UP_PENDING)) {
 			throw new MigratorException(ExitCodes.INVALID, "--abort: the swap of " + table.qualifiedTable()
 					+ " has begun (late rows moved or tables exchanged), so the way forward is to finish it: run the same "

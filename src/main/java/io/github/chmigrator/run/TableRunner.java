@@ -85,9 +85,8 @@ public class TableRunner {
 					table.qualifiedTable(), latest.getJobInstanceId(), generation(latest) + 1);
 			return generation(latest) + 1;
 		}
-		if (latest.getStatus() == BatchStatus.COMPLETED && !this.catalog.table(table.database(), table.table())
-			.map((info) -> info.storagePolicy().equals(table.targetPolicy()))
-			.orElse(false)) {
+		if (latest.getStatus() == BatchStatus.COMPLETED
+				&& !this.catalog.isOnPolicy(table.database(), table.table(), table.targetPolicy())) {
 			logger.info("Table {}: job instance {} migrated it to policy '{}' before, but it is not on that policy now: "
 					+ "migrating it again as generation {}", table.qualifiedTable(), latest.getJobInstanceId(),
 					table.targetPolicy(), generation(latest) + 1);

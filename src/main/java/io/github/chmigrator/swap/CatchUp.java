@@ -24,6 +24,7 @@ import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.CatchUps.Move;
+import io.github.chmigrator.partition.StagedMove;
 import io.github.chmigrator.partition.CatchUps;
 import io.github.chmigrator.partition.MoveWindows;
 
@@ -142,12 +143,12 @@ class CatchUp {
 		}
 		this.failurePoints.reached("swap.beforeCatchUpMove", move.partitionId());
 		long staged = this.operations.partitionRows(database, staging, move.partitionId());
-		Staged state = Staged.of(staged, move.rows());
-		if (state == Staged.TO_MOVE) {
+		StagedMove state = StagedMove.of(staged, move.rows());
+		if (state == StagedMove.TO_MOVE) {
 			this.operations.movePartitionToTable(database, staging, move.partitionId(), target);
 			this.failurePoints.reached("swap.afterCatchUpMove", move.partitionId());
 		}
-		else if (state == Staged.INCONSISTENT) {
+		else if (state == StagedMove.INCONSISTENT) {
 			throw new MigratorException(ExitCodes.FAILED, "catching up partition %s of %s.%s: the staging table %s holds %d rows, %d were staged; nothing was moved"
 				.formatted(move.partitionId(), database, source, staging, staged, move.rows()));
 		}
@@ -157,24 +158,6 @@ class CatchUp {
 		done(database, target, move, context);
 		this.merges.release(database, source, HOLDER);
 		return true;
-	}
-
-	/**
-	 * Where a staged move stands, from the rows in the staging partition (also after a crash): all
-	 * the rows staged, it is still to be moved; none, the move happened ({@code MOVE PARTITION} is
-	 * atomic); anything else, the staging table was changed by someone else.
-	 */
-	enum Staged {
-
-		TO_MOVE, MOVED, INCONSISTENT;
-
-		static Staged of(long inStaging, long staged) {
-			if (inStaging == staged) {
-				return TO_MOVE;
-			}
-			return (inStaging == 0) ? MOVED : INCONSISTENT;
-		}
-
 	}
 
 	private boolean allActive(String database, String source, Move move) {

@@ -1,23 +1,22 @@
-package io.github.chmigrator.swap;
+package io.github.chmigrator.partition;
 
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 import io.github.chmigrator.partition.CatchUps.Move;
-import io.github.chmigrator.swap.CatchUp.Staged;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class CatchUpDecisionsTests {
+class CatchUpRecordsTests {
 
 	@Test
 	void aStagedMoveIsResolvedByTheRowsLeftInStaging() {
-		assertThat(Staged.of(50, 50)).isEqualTo(Staged.TO_MOVE);
-		assertThat(Staged.of(0, 50)).as("MOVE PARTITION is atomic: empty means moved").isEqualTo(Staged.MOVED);
-		assertThat(Staged.of(0, 0)).isEqualTo(Staged.TO_MOVE);
-		assertThat(Staged.of(20, 50)).isEqualTo(Staged.INCONSISTENT);
-		assertThat(Staged.of(70, 50)).isEqualTo(Staged.INCONSISTENT);
+		assertThat(StagedMove.of(50, 50)).isEqualTo(StagedMove.TO_MOVE);
+		assertThat(StagedMove.of(0, 50)).as("MOVE PARTITION is atomic: empty means moved").isEqualTo(StagedMove.MOVED);
+		assertThat(StagedMove.of(0, 0)).isEqualTo(StagedMove.TO_MOVE);
+		assertThat(StagedMove.of(20, 50)).isEqualTo(StagedMove.INCONSISTENT);
+		assertThat(StagedMove.of(70, 50)).isEqualTo(StagedMove.INCONSISTENT);
 	}
 
 	@Test
