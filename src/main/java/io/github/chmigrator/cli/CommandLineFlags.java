@@ -44,6 +44,8 @@ public final class CommandLineFlags {
 			new Flag("--config", ConfigFile.PROPERTY, Kind.TEXT, List.of()),
 			new Flag("--parallelism", "migration.parallelism", Kind.COUNT, List.of()),
 			new Flag("--max-bytes-per-second", "migration.max-bytes-per-second", Kind.BYTES, List.of()),
+			new Flag("--batch-partitions", "migration.batch-partitions", Kind.COUNT, List.of()),
+			new Flag("--batch-bytes", "migration.batch-bytes", Kind.BYTES, List.of()),
 			new Flag("--strategy", "migration.strategy", Kind.CHOICE, List.of("auto", "attach", "insert")),
 			new Flag("--keep-source", "migration.keep-source", Kind.SWITCH, List.of()),
 			new Flag("--accept-source-changes", "migration.accept-source-changes", Kind.SWITCH, List.of()),
@@ -166,7 +168,7 @@ public final class CommandLineFlags {
 				  --user USER              ClickHouse user (CH_USER, default default)
 				  --password PASSWORD      ClickHouse password (CH_PASSWORD; prefer the variable)
 				  --s3-policy NAME         target storage policy (S3_POLICY, default s3)
-				  --insert-interval SEC    pause after each partition (MIGRATION_INSERT_INTERVAL, default 1.0)
+				  --insert-interval SEC    pause after each partition or batch (MIGRATION_INSERT_INTERVAL, default 1.0)
 				  --resume                 resume an interrupted run (MIGRATION_RESUME; reruns always resume)
 				  --strategy auto|attach|insert   how partitions are copied (default auto)
 				  --keep-source            keep source partitions and the old table as <table>_origin
@@ -176,6 +178,8 @@ public final class CommandLineFlags {
 				  --parallelism N          partitions copied at once (default 1)
 				  --max-bytes-per-second N average copy rate per table not to exceed (MIGRATION_MAX_BYTES_PER_SECOND,
 				                           default 0: no limit)
+				  --batch-partitions N     small partitions copied together, at most (default 100; 1: one by one)
+				  --batch-bytes N          bytes of such a batch, at most (default 67108864: 64 MiB)
 				  --config FILE            the design's config.yaml
 				  --log-path DIR           log directory (LOG_PATH, default ./logs)
 				  --log-level LEVEL        log level (LOG_LEVEL, default info)

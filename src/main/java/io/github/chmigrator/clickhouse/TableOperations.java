@@ -1,10 +1,13 @@
 package io.github.chmigrator.clickhouse;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The statements that change tables during a migration, and the reads that check them. All
@@ -118,6 +121,28 @@ public class TableOperations {
 	}
 
 	/**
+	 * {@link #activeParts(String, String, String)} of several partitions in one read, by partition
+	 * id in the given order; a partition without parts maps to an empty list.
+	 */
+	public Map<String, List<PartInfo>> activePartsOf(String database, String table, Collection<String> partitionIds) {
+		Map<String, List<PartInfo>> parts = new LinkedHashMap<>();
+		partitionIds.forEach((id) -> parts.put(id, new ArrayList<>()));
+		if (partitionIds.isEmpty()) {
+			return parts;
+		}
+		this.client.query("""
+				SELECT name, partition_id, min_block_number, max_block_number, rows, has_lightweight_delete
+				FROM system.parts
+				WHERE database = %s AND table = %s AND active AND partition_id IN (%s)
+				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
+				literals(partitionIds)),
+				(row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getLong(5),
+						row.getBoolean(6)))
+			.forEach((part) -> parts.get(part.partitionId()).add(part));
+		return parts;
+	}
+
+	/**
 	 * Rows stored in the active parts of one partition, lightweight-deleted ones included
 	 * ({@code system.parts.rows}): what the plan counted.
 	 */
@@ -128,6 +153,18 @@ public class TableOperations {
 	/** Rows a reader sees in one partition ({@code count()}: lightweight-deleted rows excluded). */
 	public long partitionRows(String database, String table, String partitionId) {
 		return count(database, table, "_partition_id = " + Sql.literal(partitionId));
+	}
+
+	/** {@link #partitionRows(String, String, String)} of several partitions in one query; 0 for one without rows. */
+	public Map<String, Long> partitionRowsOf(String database, String table, Collection<String> partitionIds) {
+		Map<String, Long> rows = new LinkedHashMap<>();
+		partitionIds.forEach((id) -> rows.put(id, 0L));
+		if (!partitionIds.isEmpty()) {
+			this.client.query("SELECT _partition_id, count() FROM " + Sql.qualified(database, table) + " WHERE _partition_id IN ("
+					+ literals(partitionIds) + ") GROUP BY _partition_id",
+					(row) -> rows.put(row.getString(1), row.getLong(2)));
+		}
+		return rows;
 	}
 
 	/** Rows a reader sees in the given parts. */
@@ -196,6 +233,15 @@ public class TableOperations {
 				+ Sql.literal(partitionId) + " FROM " + Sql.qualified(database, source));
 	}
 
+	/**
+	 * {@link #attachPartitionFrom} of several partitions in one {@code ALTER}: its commands run one
+	 * after the other, so a failure leaves the partitions before it copied.
+	 */
+	public void attachPartitionsFrom(String database, String target, String source, Collection<String> partitionIds) {
+		alter(database, target, partitionIds.stream()
+			.map((id) -> "ATTACH PARTITION ID " + Sql.literal(id) + " FROM " + Sql.qualified(database, source)));
+	}
+
 	/** Copies the rows of the given parts with INSERT … SELECT; returns the rows written. */
 	public long insertParts(String database, String target, String source, List<String> columns,
 			Collection<String> parts) {
@@ -216,6 +262,11 @@ public class TableOperations {
 		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DROP PARTITION ID " + Sql.literal(partitionId));
 	}
 
+	/** {@link #dropPartition} of several partitions in one {@code ALTER}. */
+	public void dropPartitions(String database, String table, Collection<String> partitionIds) {
+		alter(database, table, partitionIds.stream().map((id) -> "DROP PARTITION ID " + Sql.literal(id)));
+	}
+
 	/** Moves a partition's parts to the table's {@code detached} directory. */
 	public void detachPartition(String database, String table, String partitionId) {
 		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DETACH PARTITION ID " + Sql.literal(partitionId));
@@ -223,6 +274,21 @@ public class TableOperations {
 
 	public void dropPart(String database, String table, String part) {
 		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DROP PART " + Sql.literal(part));
+	}
+
+	/**
+	 * {@link #dropPart} of several parts in one {@code ALTER}: its commands run one after the other,
+	 * so a failure leaves the parts before it dropped.
+	 */
+	public void dropParts(String database, String table, Collection<String> parts) {
+		alter(database, table, parts.stream().map((part) -> "DROP PART " + Sql.literal(part)));
+	}
+
+	private void alter(String database, String table, Stream<String> commands) {
+		String list = commands.collect(Collectors.joining(", "));
+		if (!list.isEmpty()) {
+			this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " " + list);
+		}
 	}
 
 	/** Rows and hash of the stored columns of the given parts of a table. */

@@ -26,6 +26,8 @@ import io.github.chmigrator.core.MigratorException;
  * @param abort put the partitions an unfinished migration moved back into the table, and abandon it
  * @param maxBytesPerSecond the average copy rate per table not to exceed (bytes of the partitions
  * copied per second), 0 for no limit
+ * @param batchPartitions small partitions copied together, at most (1: one by one)
+ * @param batchBytes the bytes of a batch of small partitions, at most (a larger partition is copied alone)
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
@@ -33,13 +35,16 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		@DefaultValue("auto") String strategy, @DefaultValue("false") boolean keepSource,
 		@DefaultValue("count") String verify, @DefaultValue("1") int parallelism, Long restart,
 		@DefaultValue("false") boolean list, String progressFile, @DefaultValue("false") boolean acceptSourceChanges,
-		@DefaultValue("false") boolean abort, @DefaultValue("0") long maxBytesPerSecond) {
+		@DefaultValue("false") boolean abort, @DefaultValue("0") long maxBytesPerSecond,
+		@DefaultValue("100") int batchPartitions, @DefaultValue("67108864") long batchBytes) {
 
 	/** Rejects values no run can start with, naming the flag. */
 	public void validate() {
 		require(parallelism >= 1, "--parallelism must be 1 or more (got " + parallelism + ")");
 		require(insertInterval >= 0, "--insert-interval must be 0 or more seconds (got " + insertInterval + ")");
 		require(maxBytesPerSecond >= 0, "--max-bytes-per-second must be 0 (no limit) or more (got " + maxBytesPerSecond + ")");
+		require(batchPartitions >= 1, "--batch-partitions must be 1 (no batches) or more (got " + batchPartitions + ")");
+		require(batchBytes >= 0, "--batch-bytes must be 0 (no batches) or more (got " + batchBytes + ")");
 		if (this.restart != null || this.list) {
 			return;
 		}

@@ -41,8 +41,11 @@ import io.github.chmigrator.partition.PartitionPlanner;
  * the source (a part a merge absorbed stops the partition: its rows are not all in the
  * target), record {@code DONE};</li>
  * <li>{@code DONE}: log progress, wait {@code --insert-interval}, or longer to keep the table's
- * average copy rate under {@code --max-bytes-per-second} ({@link CopyPacing}).</li>
+ * average copy rate under {@code --max-bytes-per-second} ({@link CopyPacing}); in a batch, only
+ * after its last partition.</li>
  * </ol>
+ * Small partitions are copied in batches before their workers run ({@link CopyBatch}); a worker
+ * then finds its partition {@code DONE}, or finishes it from the state the batch recorded.
  * Rows inserted into the partition during the copy are in parts that were not copied: they stay
  * in the source and the {@code swapTables} step moves them.
  */
@@ -66,9 +69,12 @@ public class CopyPartitionTasklet implements Tasklet {
 
 	private final CopyPacing pacing;
 
+	private final CopyBatch batches;
+
 	public CopyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog, CopyStrategies strategies,
 			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceGuard guard,
-			CopyPacing pacing) {
+			CopyPacing pacing, CopyBatch batches) {
+		this.batches = batches;
 		this.guard = guard;
 		this.pacing = pacing;
 		this.operations = operations;
@@ -86,6 +92,12 @@ public class CopyPartitionTasklet implements Tasklet {
 		ExecutionContext context = stepExecution.getExecutionContext();
 		String state = context.getString(PartitionPlanner.STATE, "");
 		var parameters = stepExecution.getJobParameters();
+		RuntimeException failedInBatch = this.batches.takeFailure(stepExecution);
+		if (failedInBatch != null) {
+			// as when this worker meets it: the partition stays as recorded, merges start again
+			this.merges.release(job.database(), job.table(), context.getString(PartitionPlanner.PARTITION_ID));
+			throw failedInBatch;
+		}
 		// each phase is safe to repeat, so a network error repeats it (design §11.2) before the step fails
 		if (state.isEmpty() && context.containsKey(PartitionPlanner.IMPORTED)) {
 			retrying(() -> verifyImported(job, context));
@@ -113,7 +125,9 @@ public class CopyPartitionTasklet implements Tasklet {
 		long pause = this.pacing.pauseAfter(stepExecution.getJobExecutionId(),
 				context.getLong(PartitionPlanner.COPY_STARTED_AT, System.currentTimeMillis()),
 				context.getLong(PartitionPlanner.PLANNED_BYTES, 0), limit);
-		Thread.sleep(Math.max(Math.round(interval * 1000), pause));
+		if (!this.batches.continues(stepExecution)) {
+			Thread.sleep(Math.max(Math.round(interval * 1000), pause));
+		}
 		return RepeatStatus.FINISHED;
 	}
 
@@ -249,13 +263,32 @@ public class CopyPartitionTasklet implements Tasklet {
 			}
 			context.putString(PartitionPlanner.CHECKSUM, source.hash());
 		}
+		recordCopied(context, strategy.name(), parts, rows, (System.nanoTime() - started) / 1e9, attempts);
+	}
+
+	/** Records a verified copy ({@code COPIED}): from here on the copied parts may leave the source. */
+	static void recordCopied(ExecutionContext context, String strategy, List<PartInfo> parts, long rows, double seconds,
+			int attempts) {
 		context.putString(PartitionPlanner.COPIED_PARTS, String.join(",", names(parts)));
 		context.putString(PartitionPlanner.COPIED_BLOCKS, BlockRanges.of(parts).format());
 		context.putLong(PartitionPlanner.COPIED_ROWS, rows);
-		context.putString(PartitionPlanner.STRATEGY, strategy.name());
-		context.putDouble(PartitionPlanner.SECONDS, (System.nanoTime() - started) / 1e9);
+		context.putString(PartitionPlanner.STRATEGY, strategy);
+		context.putDouble(PartitionPlanner.SECONDS, seconds);
 		context.putInt(PartitionPlanner.ATTEMPTS, attempts);
 		context.putString(PartitionPlanner.STATE, PartitionPlanner.COPIED);
+	}
+
+	/** Records that the copied parts are gone from the source (or kept): {@code DONE}. */
+	static void recordMoved(ExecutionContext context) {
+		context.putLong(PartitionPlanner.MOVED_AT, System.currentTimeMillis());
+		context.putString(PartitionPlanner.STATE, PartitionPlanner.DONE);
+	}
+
+	/** Why a source part is neither dropped nor kept: it merged copied rows with later ones. */
+	static IllegalStateException mergedWithLaterRows(TableJobParameters job, String partitionId, PartInfo part) {
+		return new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": part "
+				+ part.name() + " merged copied rows with rows inserted later; it was not dropped. Its copied rows are in "
+				+ job.workTable() + "; resolve by hand (see README, Troubleshooting)");
 	}
 
 	/**
@@ -285,16 +318,13 @@ public class CopyPartitionTasklet implements Tasklet {
 		finally {
 			this.merges.release(job.database(), job.table(), partitionId);
 		}
-		context.putLong(PartitionPlanner.MOVED_AT, System.currentTimeMillis());
-		context.putString(PartitionPlanner.STATE, PartitionPlanner.DONE);
+		recordMoved(context);
 	}
 
 	private void dropParts(TableJobParameters job, ExecutionContext context, String partitionId) {
 		CopiedSourceParts.drop(this.operations, job.database(), job.table(), partitionId,
 				BlockRanges.parse(context.getString(PartitionPlanner.COPIED_BLOCKS, "")),
-				(part) -> new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": part "
-						+ part.name() + " merged copied rows with rows inserted later; it was not dropped. Its copied rows are in "
-						+ job.workTable() + "; resolve by hand (see README, Troubleshooting)"),
+				(part) -> mergedWithLaterRows(job, partitionId, part),
 				() -> this.failurePoints.reached("copy.afterDropPart", partitionId));
 	}
 

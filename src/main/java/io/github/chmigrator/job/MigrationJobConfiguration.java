@@ -16,6 +16,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.config.MigrationSettings;
+import io.github.chmigrator.copy.CopyBatch;
 import io.github.chmigrator.copy.CopyPartitionTasklet;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
@@ -95,12 +96,14 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Step copyPartitions(JobRepository jobRepository, Step copyPartition, PartitionPlanner partitionPlanner,
-			MigrationSettings settings, StepOutcomeListener listener) {
+			MigrationSettings settings, StepOutcomeListener listener, CopyBatch copyBatch) {
+		BatchingPartitionHandler handler = new BatchingPartitionHandler(copyPartition,
+				partitionExecutor(settings.parallelism()), copyBatch, settings.batchPartitions(), settings.batchBytes());
+		handler.setGridSize(settings.parallelism());
 		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, partitionPlanner))
+			.partitionHandler(handler)
 			.step(copyPartition)
-			.gridSize(settings.parallelism())
-			.taskExecutor(partitionExecutor(settings.parallelism()))
 			.listener(listener)
 			.build();
 	}

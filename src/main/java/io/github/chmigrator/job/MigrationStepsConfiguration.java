@@ -10,6 +10,7 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseClient;
@@ -17,6 +18,7 @@ import io.github.chmigrator.clickhouse.QueryLog;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.config.ReportSettings;
 import io.github.chmigrator.copy.AttachPartitionStrategy;
+import io.github.chmigrator.copy.CopyBatch;
 import io.github.chmigrator.copy.CopyPartitionTasklet;
 import io.github.chmigrator.copy.CopyStrategies;
 import io.github.chmigrator.copy.InsertSelectStrategy;
@@ -137,12 +139,24 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
+	public CopyStrategies copyStrategies(TableOperations operations) {
+		return new CopyStrategies(new AttachPartitionStrategy(operations), new InsertSelectStrategy(operations));
+	}
+
+	@Bean
+	public CopyBatch copyBatch(TableOperations operations, CopyStrategies strategies, MergeControl merges,
+			FailurePoints failurePoints, SourceGuard sourceGuard, JobRepository jobRepository,
+			PlatformTransactionManager transactionManager) {
+		return new CopyBatch(operations, strategies, merges, failurePoints, sourceGuard, jobRepository,
+				transactionManager);
+	}
+
+	@Bean
 	public CopyPartitionTasklet copyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog,
-			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceGuard sourceGuard) {
-		CopyStrategies strategies = new CopyStrategies(new AttachPartitionStrategy(operations),
-				new InsertSelectStrategy(operations));
+			CopyStrategies strategies, MergeControl merges, FailurePoints failurePoints, ProgressTracker progress,
+			SourceGuard sourceGuard, CopyBatch batches) {
 		return new CopyPartitionTasklet(operations, catalog, strategies, merges, failurePoints, progress, sourceGuard,
-				new CopyPacing());
+				new CopyPacing(), batches);
 	}
 
 	@Bean

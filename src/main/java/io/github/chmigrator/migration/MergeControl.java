@@ -1,5 +1,6 @@
 package io.github.chmigrator.migration;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -25,20 +26,30 @@ public class MergeControl {
 		this.operations = operations;
 	}
 
-	public synchronized void hold(String database, String table, String holder) {
-		this.operations.stopMerges(database, table);
-		this.holders.computeIfAbsent(database + "." + table, (key) -> new HashSet<>()).add(holder);
+	public void hold(String database, String table, String holder) {
+		holdAll(database, table, Set.of(holder));
 	}
 
-	public synchronized void release(String database, String table, String holder) {
+	/** {@link #hold} for several holders, with one {@code SYSTEM STOP MERGES}. */
+	public synchronized void holdAll(String database, String table, Collection<String> holders) {
+		this.operations.stopMerges(database, table);
+		this.holders.computeIfAbsent(database + "." + table, (key) -> new HashSet<>()).addAll(holders);
+	}
+
+	/** {@link #release} for several holders, with at most one {@code SYSTEM START MERGES}. */
+	public synchronized void releaseAll(String database, String table, Collection<String> holders) {
 		Set<String> tableHolders = this.holders.get(database + "." + table);
-		if (tableHolders == null || !tableHolders.remove(holder)) {
+		if (tableHolders == null || !tableHolders.removeAll(holders)) {
 			return;
 		}
 		if (tableHolders.isEmpty()) {
 			this.holders.remove(database + "." + table);
 			this.operations.startMerges(database, table);
 		}
+	}
+
+	public void release(String database, String table, String holder) {
+		releaseAll(database, table, Set.of(holder));
 	}
 
 }
