@@ -625,7 +625,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
     def _run(self, sql, fmt, database, qparams, params, query_id):
-        """One statement; ALTER and TRUNCATE that succeed are recorded in system.query_log."""
+        """One statement; ALTER, TRUNCATE and UPDATE that succeed are recorded in system.query_log."""
         ctx = self.server.ctx
         if ctx.query_log and ctx.query_log.is_flush(sql):
             ctx.query_log.flush()
@@ -656,12 +656,12 @@ class Server(ThreadingHTTPServer):
 
 
 class QueryLog:
-    """A `system.query_log` for the statements that change a table's partitions.
+    """A `system.query_log` for the statements that change a table's partitions or rows in place.
 
     The embedded engine keeps no system logs, and the migrator reads `system.query_log` to see an
     operator's ALTER … DROP/DETACH/REPLACE PARTITION and TRUNCATE on a table it is moving (they
     leave no other trace when the partition is empty). The front records what a server would for
-    ALTER and TRUNCATE statements (the columns the migrator reads, with the same names and types)
+    ALTER, TRUNCATE and lightweight UPDATE statements (the columns the migrator reads, with the same names and types)
     after each one succeeds, in a Memory table of the engine's own `system` database.
     """
 
@@ -674,7 +674,7 @@ class QueryLog:
 
 
     _NAME = r"(?:`(?:[^`\\]|\\.)+`|[A-Za-z_][A-Za-z0-9_]*)"
-    _STATEMENT = re.compile(r"(?is)^\s*(?:/\*.*?\*/\s*)?(ALTER\s+TABLE|TRUNCATE(?:\s+TABLE)?)\s+(?:IF\s+EXISTS\s+)?"
+    _STATEMENT = re.compile(r"(?is)^\s*(?:/\*.*?\*/\s*)?(ALTER\s+TABLE|TRUNCATE(?:\s+TABLE)?|UPDATE)\s+(?:IF\s+EXISTS\s+)?"
                             r"(" + _NAME + r")(?:\s*\.\s*(" + _NAME + r"))?")
 
     _FLUSH = re.compile(rb"(?is)^\s*SYSTEM\s+FLUSH\s+LOGS\b")
@@ -699,7 +699,8 @@ class QueryLog:
         m = self._STATEMENT.match(sql[:65536].decode("utf-8", "replace"))
         if not m:
             return None
-        kind = "Alter" if m.group(1).upper().startswith("ALTER") else "Drop"
+        verb = m.group(1).upper()
+        kind = "Alter" if verb.startswith("ALTER") else "Update" if verb == "UPDATE" else "Drop"
         first, second = self._unquote(m.group(2)), m.group(3)
         return (kind, first, self._unquote(second)) if second else (kind, None, first)
 

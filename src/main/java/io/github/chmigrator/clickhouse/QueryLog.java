@@ -23,6 +23,12 @@ public class QueryLog {
 	 * @param query its text, formatted by the server when it can ({@code formatQuerySingleLineOrNull})
 	 */
 	public record Statement(String queryId, long startMicros, long finishMicros, String query) {
+
+		/** Whether it is a lightweight {@code UPDATE} (patch parts; not a mutation). */
+		public boolean update() {
+			return this.query.stripLeading().regionMatches(true, 0, "UPDATE ", 0, 7);
+		}
+
 	}
 
 	private static final int UNKNOWN_FUNCTION = 46;
@@ -38,7 +44,7 @@ public class QueryLog {
 	}
 
 	/**
-	 * The ALTER and TRUNCATE statements that others ran on a table and that finished since the given
+	 * The ALTER, TRUNCATE and lightweight UPDATE statements that others ran on a table and that finished since the given
 	 * server time, oldest first, after {@code SYSTEM FLUSH LOGS} (which waits until what was logged
 	 * before it is in the table). Empty when the server keeps no query log or the user may not read it.
 	 */
@@ -79,7 +85,7 @@ public class QueryLog {
 				FROM system.query_log
 				WHERE event_date >= toDate(fromUnixTimestamp64Micro(toInt64(%1$d)))
 				  AND event_time_microseconds >= fromUnixTimestamp64Micro(toInt64(%1$d))
-				  AND type = 'QueryFinish' AND query_kind IN ('Alter', 'Drop')
+				  AND type = 'QueryFinish' AND query_kind IN ('Alter', 'Drop', 'Update')
 				  AND hasAny(tables, [%2$s, %3$s])
 				  AND log_comment != %4$s
 				ORDER BY event_time_microseconds""".formatted(sinceMicros,

@@ -94,14 +94,18 @@ public class CopyBatch {
 	 * {@code --verify checksum}, or once the server refused {@code attach}.
 	 */
 	public List<List<StepExecution>> groups(Collection<StepExecution> executions, int maxPartitions, long maxBytes) {
+		boolean batching = !executions.isEmpty() && batching(executions.iterator().next().getJobParameters());
+		return groups(executions, batching, maxPartitions, maxBytes);
+	}
+
+	static List<List<StepExecution>> groups(Collection<StepExecution> executions, boolean batching, int maxPartitions,
+			long maxBytes) {
 		List<List<StepExecution>> groups = new ArrayList<>();
-		boolean batching = !executions.isEmpty() && maxPartitions > 1
-				&& batching(executions.iterator().next().getJobParameters());
 		List<StepExecution> batch = new ArrayList<>();
 		long batchBytes = 0;
 		for (StepExecution execution : executions) {
 			long bytes = execution.getExecutionContext().getLong(PartitionPlanner.PLANNED_BYTES, 0);
-			boolean fits = batching && fresh(execution.getExecutionContext()) && bytes <= maxBytes;
+			boolean fits = batching && maxPartitions > 1 && fresh(execution.getExecutionContext()) && bytes <= maxBytes;
 			if (!batch.isEmpty() && (!fits || batch.size() >= maxPartitions || batchBytes + bytes > maxBytes)) {
 				groups.add(batch);
 				batch = new ArrayList<>();
@@ -131,7 +135,10 @@ public class CopyBatch {
 		return !context.containsKey(PartitionPlanner.STATE) && !context.containsKey(PartitionPlanner.IMPORTED);
 	}
 
-	/** Copies the batch's partitions (a group of {@link #groups} with more than one) as far as it can. */
+	/**
+	 * Copies the batch's partitions (a group of {@link #groups} with more than one) as far as it
+	 * can; never throws: what it leaves undone, the workers do or fail with.
+	 */
 	public void copy(List<StepExecution> batch) {
 		for (int i = 0; i < batch.size() - 1; i++) {
 			this.continuing.add(batch.get(i).getId());
@@ -142,13 +149,19 @@ public class CopyBatch {
 			if (!run.recorded.isEmpty()) {
 				run.drop();
 			}
+			run.release();
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Table {}: the batch of {} partitions from {} stopped ({}); its partitions continue one by one",
 					run.job.qualifiedTable(), batch.size(), run.members.keySet().iterator().next(), ex.getMessage());
-		}
-		finally {
-			run.release();
+			try {
+				run.release();
+			}
+			catch (RuntimeException notReleased) {
+				// the workers stop and start merges again
+				logger.debug("Table {}: merges not started again after the batch: {}", run.job.qualifiedTable(),
+						notReleased.getMessage());
+			}
 		}
 	}
 
@@ -202,6 +215,9 @@ public class CopyBatch {
 			if (ids.isEmpty()) {
 				return;
 			}
+			// a rerun after a crash from here on may clear these work partitions whatever the source holds by then
+			ids.forEach((id) -> this.members.get(id).getExecutionContext().putString(PartitionPlanner.COPYING, "true"));
+			save(ids);
 			operations.attachPartitionsFrom(database, this.job.workTable(), this.job.table(), ids);
 			List<String> attached = ids.stream().filter((id) -> reached("copy.afterCopy", id)).toList();
 			Map<String, Long> copied = operations.partitionRowsOf(database, this.job.workTable(), attached);

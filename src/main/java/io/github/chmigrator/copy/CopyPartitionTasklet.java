@@ -199,7 +199,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		long inSource = this.operations.storedRows(job.database(), job.table(), partitionId);
 		long planned = context.getLong(PartitionPlanner.PLANNED_ROWS, 0);
 		boolean swapped = this.catalog.isOnPolicy(job.database(), job.table(), job.targetPolicy());
-		if (unsafeToClear(inTarget, inSource, planned, swapped)) {
+		if (unsafeToClear(inTarget, inSource, planned, swapped, context.containsKey(PartitionPlanner.COPYING))) {
 			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": the work table "
 					+ job.workTable() + " holds " + inTarget + " rows, the source " + inSource + " of " + planned + " planned"
 					+ (swapped ? ", and the table is already on policy '" + job.targetPolicy() + "'" : "")
@@ -276,6 +276,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		context.putDouble(PartitionPlanner.SECONDS, seconds);
 		context.putInt(PartitionPlanner.ATTEMPTS, attempts);
 		context.putString(PartitionPlanner.STATE, PartitionPlanner.COPIED);
+		context.remove(PartitionPlanner.COPYING);
 	}
 
 	/** Records that the copied parts are gone from the source (or kept): {@code DONE}. */
@@ -355,10 +356,12 @@ public class CopyPartitionTasklet implements Tasklet {
 	/**
 	 * Whether clearing a work partition for a first copy could lose rows: it holds rows while the
 	 * source holds fewer than planned (an earlier attempt may have dropped source parts without its
-	 * record), or the table was already swapped.
+	 * record), unless a batch of this job instance recorded that it was copying the partition
+	 * ({@code copying}: nothing was dropped, the operator removed those rows); or the table was
+	 * already swapped.
 	 */
-	static boolean unsafeToClear(long inTarget, long inSource, long planned, boolean swapped) {
-		return inTarget > 0 && (swapped || inSource < planned);
+	static boolean unsafeToClear(long inTarget, long inSource, long planned, boolean swapped, boolean copying) {
+		return inTarget > 0 && (swapped || (!copying && inSource < planned));
 	}
 
 	private static List<String> names(List<PartInfo> parts) {

@@ -3,11 +3,14 @@ package io.github.chmigrator.job;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import javax.sql.DataSource;
+
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.dao.JacksonExecutionContextStringSerializer;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -52,6 +55,13 @@ public class MigrationStepsConfiguration {
 	@Bean
 	public JacksonExecutionContextStringSerializer executionContextSerializer() {
 		return new JacksonExecutionContextStringSerializer();
+	}
+
+	/** After the JobRepository's schema: its tables must exist. */
+	@Bean
+	@DependsOnDatabaseInitialization
+	public StepExecutionIndex stepExecutionIndex(DataSource dataSource) {
+		return new StepExecutionIndex(dataSource);
 	}
 
 	@Bean

@@ -169,6 +169,14 @@ public class RemovedPartitions {
 		Map<String, Kind> carries = new LinkedHashMap<>();
 		List<String> uncertain = new ArrayList<>();
 		String partitionKey = null;
+		if (statement.update()) {
+			// its WHERE may name any partition, and it does not reach rows already moved (no patch part for them)
+			windows.entrySet()
+				.stream()
+				.filter((window) -> window.getValue().effectOf(start, end, clock.margin()) != MoveWindows.Effect.NONE)
+				.forEach((window) -> uncertain.add("partition " + window.getKey() + " (a lightweight UPDATE does not reach "
+						+ "its rows in " + job.workTable() + ")"));
+		}
 		for (PartitionCommand command : PartitionCommand.parse(statement.query())) {
 			if (command.kind().part()) {
 				Optional<PartInfo> part = PartInfo.fromName(command.partition());
@@ -210,12 +218,12 @@ public class RemovedPartitions {
 			}
 		}
 		if (!uncertain.isEmpty() && accept) {
-			logger.warn("Table {}: --accept-source-changes: {} (query_id {}) removed {}; taken as settled by the operator",
+			logger.warn("Table {}: --accept-source-changes: {} (query_id {}) changed {}; taken as settled by the operator",
 					job.qualifiedTable(), statement.query(), statement.queryId(), String.join(", ", uncertain));
 		}
 		else if (!uncertain.isEmpty()) {
 			throw new MigratorException(ExitCodes.FAILED, ("%s changed in a way the partitions already moved to %s do not "
-					+ "have: %s (query_id %s) removed %s. Nothing was swapped and no row is lost; make %s.%s hold what the "
+					+ "have: %s (query_id %s) changed %s. Nothing was swapped and no row is lost; make %s.%s hold what the "
 					+ "statement meant for those partitions, then rerun with --accept-source-changes (with --abort too, to put "
 					+ "the moved partitions back instead)").formatted(job.qualifiedTable(), job.workTable(), statement.query(),
 							statement.queryId(), String.join(", ", uncertain), job.database(), job.workTable()));

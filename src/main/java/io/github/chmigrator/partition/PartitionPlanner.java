@@ -30,6 +30,7 @@ import io.github.chmigrator.clickhouse.PartitionInfo;
  * <li>{@link #IMPORTED}: {@code true} for a partition only the progress file knows (copied by an
  * earlier run, gone from the source): verified in the target, not copied; {@link #NOTE}: why a
  * partition is handled specially, for the report</li>
+ * <li>{@link #COPYING}: a batch began copying the partition (its work partition may hold rows not recorded yet)</li>
  * <li>{@link #STATE}: {@code COPIED} once the copy is verified in the target (recorded before any
  * source part is dropped), {@code DONE} once the source parts are dropped (or kept)</li>
  * <li>{@link #COPIED_PARTS}, {@link #COPIED_BLOCKS}: the source parts copied (comma-separated
@@ -65,6 +66,13 @@ public class PartitionPlanner implements Partitioner {
 
 	/** {@link #STATE}: the source parts are dropped (or kept with {@code --keep-source}). */
 	public static final String DONE = "DONE";
+
+	/**
+	 * Set (in a batch, before its {@code ATTACH}) while a copy of this job instance may fill the
+	 * work partition without a record yet: no source part of the partition was dropped, so a rerun
+	 * may clear the work partition whatever the source holds by then.
+	 */
+	public static final String COPYING = "copying";
 
 	public static final String COPIED_PARTS = "copiedParts";
 

@@ -24,11 +24,14 @@ class CopyDecisionsTests {
 
 	@Test
 	void aWorkPartitionIsNeverClearedWhenItMayHoldTheOnlyCopyOfRows() {
-		assertThat(CopyPartitionTasklet.unsafeToClear(0, 0, 100, true)).as("nothing to lose").isFalse();
-		assertThat(CopyPartitionTasklet.unsafeToClear(40, 100, 100, false)).as("a partial copy, source whole").isFalse();
-		assertThat(CopyPartitionTasklet.unsafeToClear(40, 120, 100, false)).as("source grew since planning").isFalse();
-		assertThat(CopyPartitionTasklet.unsafeToClear(40, 60, 100, false)).as("source parts may be gone").isTrue();
-		assertThat(CopyPartitionTasklet.unsafeToClear(40, 100, 100, true)).as("already swapped").isTrue();
+		assertThat(CopyPartitionTasklet.unsafeToClear(0, 0, 100, true, false)).as("nothing to lose").isFalse();
+		assertThat(CopyPartitionTasklet.unsafeToClear(40, 100, 100, false, false)).as("a partial copy, source whole").isFalse();
+		assertThat(CopyPartitionTasklet.unsafeToClear(40, 120, 100, false, false)).as("source grew since planning").isFalse();
+		assertThat(CopyPartitionTasklet.unsafeToClear(40, 60, 100, false, false)).as("source parts may be gone").isTrue();
+		assertThat(CopyPartitionTasklet.unsafeToClear(40, 100, 100, true, false)).as("already swapped").isTrue();
+		assertThat(CopyPartitionTasklet.unsafeToClear(40, 0, 100, false, true))
+			.as("a batch's unrecorded copy, then the operator detached the partition").isFalse();
+		assertThat(CopyPartitionTasklet.unsafeToClear(40, 0, 100, true, true)).as("already swapped").isTrue();
 	}
 
 }

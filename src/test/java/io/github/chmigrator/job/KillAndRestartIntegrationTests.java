@@ -68,15 +68,17 @@ class KillAndRestartIntegrationTests {
 		}
 	}
 
-	@ParameterizedTest(name = "{0}, rerun by instance id: {1}")
-	@CsvSource({ "copy.afterCopy@2, false", "copy.afterCopy@2, true", "swap.afterExchange, false",
-			"swap.afterExchange, true" })
+	/** With {@code --batch-partitions 1} partition by partition; with 100, the 4 partitions are one batch. */
+	@ParameterizedTest(name = "{0}, rerun by instance id: {1}, batch of {2}")
+	@CsvSource({ "copy.afterCopy@2, false, 1", "copy.afterCopy@2, true, 1", "copy.afterCopy@2, false, 100",
+			"copy.afterDropPart@2, true, 100", "swap.afterExchange, false, 100", "swap.afterExchange, true, 100" })
 	void runKilledAtAnyPointIsRecoveredByTheNextRunWhichCompletesExactly(String haltAt, boolean byInstanceId,
-			CapturedOutput output) throws Exception {
-		String table = "killed_" + haltAt.replaceAll("[^A-Za-z0-9]", "_") + (byInstanceId ? "_by_id" : "");
+			int batchPartitions, CapturedOutput output) throws Exception {
+		String table = "killed_" + haltAt.replaceAll("[^A-Za-z0-9]", "_") + (byInstanceId ? "_by_id" : "") + "_"
+				+ batchPartitions;
 		createTable(table);
 		TableFingerprint before = TableFingerprint.of(db, table);
-		String[] command = command(table);
+		String[] command = with(command(table), "--batch-partitions", Integer.toString(batchPartitions));
 		Path childLog = this.workDir.resolve("child.log");
 
 		Process child = start(childLog, with(command, "--migrator.halt-at=" + haltAt));
@@ -86,7 +88,7 @@ class KillAndRestartIntegrationTests {
 		assertThat(ChildLogs.read(childLog)).contains("Halting the JVM at failure point " + haltAt.replaceFirst("@.*", ""));
 		List<Execution> killed = JobRepositoryFiles.jobExecutions(this.workDir);
 		assertThat(killed).extracting(Execution::status).containsExactly("STARTED");
-		assertKilledRunRecordedWhatItDid(table, haltAt, killed.get(0).id());
+		assertKilledRunRecordedWhatItDid(table, haltAt, batchPartitions > 1, killed.get(0).id());
 		assertThat(lockFiles()).as("the killed run's lock file").hasSize(1);
 		assertThat(TableFingerprint.distinctRowsOf(db, table, table + "__migrating")).as("no row lost or invented")
 			.isEqualTo(before.checksum());
@@ -113,7 +115,7 @@ class KillAndRestartIntegrationTests {
 		TableFingerprint before = TableFingerprint.of(db, table);
 		String[] command = command(table);
 		Path childLog = this.workDir.resolve("child.log");
-		// sleeps 30 s after the first partition: the lock is held, and nothing moves meanwhile
+		// sleeps 30 s after the first batch: the lock is held, and nothing moves meanwhile
 		Process child = start(childLog, with(command, "--insert-interval", "30"));
 		ChildLogs.await(child, childLog, "partition 0 [1/4]");
 		Snapshot held = snapshot(table);
@@ -172,10 +174,21 @@ class KillAndRestartIntegrationTests {
 		assertMigratedExactly(table, before);
 	}
 
-	private void assertKilledRunRecordedWhatItDid(String table, String haltAt, long jobExecutionId) throws Exception {
+	private void assertKilledRunRecordedWhatItDid(String table, String haltAt, boolean batch, long jobExecutionId)
+			throws Exception {
 		List<Execution> steps = JobRepositoryFiles.stepExecutions(this.workDir, jobExecutionId);
 		List<String> completed = steps.stream().filter((step) -> step.status().equals("COMPLETED")).map(Execution::name).toList();
-		if (haltAt.startsWith("copy.")) {
+		if (haltAt.startsWith("copy.afterCopy") && batch) {
+			// the batch copied every partition before recording any: the source is whole
+			assertThat(db.count(table)).as("rows left in the source").isEqualTo(2000);
+			assertThat(completed).as("steps recorded COMPLETED by the killed run").noneMatch((name) -> name.startsWith("copyPartition:"));
+		}
+		else if (haltAt.startsWith("copy.afterDropPart") && batch) {
+			// every copy was recorded before the batch dropped the copied parts at once
+			assertThat(db.count(table)).as("rows left in the source").isZero();
+			assertThat(completed).as("steps recorded COMPLETED by the killed run").noneMatch((name) -> name.startsWith("copyPartition:"));
+		}
+		else if (haltAt.startsWith("copy.")) {
 			assertThat(db.count(table)).as("rows left in the source: partitions 0 and 1 were dropped").isEqualTo(1000);
 			assertThat(completed).as("steps recorded COMPLETED by the killed run (all: %s)", steps)
 				.contains("copyPartition:p0", "copyPartition:p1");

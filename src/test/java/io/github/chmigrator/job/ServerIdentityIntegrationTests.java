@@ -125,7 +125,7 @@ class ServerIdentityIntegrationTests {
 		String[] command = with(command(table), "--lock.timeout=3s", "--lock.heartbeat=1s");
 		Path childLog = this.workDir.resolve("long.log");
 		Process child = new Migrator(ClickHouseStack.get(), this.workDir)
-			.separateJvm(childLog, with(command, "--insert-interval", "3"))
+			.separateJvm(childLog, with(command, "--insert-interval", "3", "--batch-partitions", "1"))
 			.start();
 		try {
 			ChildLogs.await(child, childLog, "partition 0 [1/4]");

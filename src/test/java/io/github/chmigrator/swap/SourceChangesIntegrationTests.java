@@ -9,6 +9,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -74,18 +76,27 @@ class SourceChangesIntegrationTests {
 		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
 	}
 
-	@Test
-	void lightweightUpdateDuringTheRunStopsTheTableBeforeTheSwap(CapturedOutput output) {
-		String table = "updated_during";
+	/**
+	 * Partition by partition, the failed run left a part of partition 1 in the source, which the
+	 * UPDATE patches (new patch parts); in one batch, every part of it had moved, and only the
+	 * query log shows the UPDATE, which reached none of its rows.
+	 */
+	@ParameterizedTest(name = "batch of {0}")
+	@CsvSource({ "1, it received a lightweight UPDATE during the run",
+			"100, a lightweight UPDATE does not reach its rows in updated_during_100__migrating" })
+	void lightweightUpdateDuringTheRunStopsTheTableBeforeTheSwap(int batchPartitions, String reason,
+			CapturedOutput output) {
+		String table = "updated_during_" + batchPartitions;
 		createTable(table);
 		TableFingerprint before = TableFingerprint.of(db, table);
-		assertThat(run(table, "--migrator.fail-at=copy.afterDropPart@1")).isEqualTo(ExitCodes.FAILED);
+		assertThat(run(table, "--batch-partitions", Integer.toString(batchPartitions),
+				"--migrator.fail-at=copy.afterDropPart@1")).isEqualTo(ExitCodes.FAILED);
 		db.execute("UPDATE {db}." + table + " SET s = 'updated' WHERE p = 1");
 
 		int stopped = run(table);
 
 		assertThat(stopped).isEqualTo(ExitCodes.FAILED);
-		assertThat(output).contains("it received a lightweight UPDATE during the run");
+		assertThat(output).contains(reason);
 		assertThat(TableFingerprint.policy(db, table)).isEqualTo("default");
 		assertThat(db.count(table) + db.count(table + "__migrating")).isGreaterThanOrEqualTo(before.checksum().rows());
 	}
