@@ -242,7 +242,11 @@ public class CopyBatch {
 			}
 			catch (RuntimeException ex) {
 				// not recorded: their workers clear the work partitions and copy them again
-				this.recorded.keySet().forEach((id) -> this.members.get(id).getExecutionContext().remove(PartitionPlanner.STATE));
+				this.recorded.keySet().forEach((id) -> {
+					ExecutionContext context = this.members.get(id).getExecutionContext();
+					context.remove(PartitionPlanner.STATE);
+					context.putString(PartitionPlanner.COPYING, "true");
+				});
 				this.recorded.clear();
 				throw ex;
 			}
