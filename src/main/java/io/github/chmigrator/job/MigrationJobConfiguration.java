@@ -95,13 +95,14 @@ public class MigrationJobConfiguration {
 	}
 
 	@Bean
-	public Step copyPartitions(JobRepository jobRepository, Step copyPartition, PartitionPlanner partitionPlanner,
-			MigrationSettings settings, StepOutcomeListener listener, CopyBatch copyBatch) {
+	public Step copyPartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			Step copyPartition, PartitionPlanner partitionPlanner, MigrationSettings settings, StepOutcomeListener listener,
+			CopyBatch copyBatch) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(copyPartition,
 				partitionExecutor(settings.parallelism()), copyBatch, settings.batchPartitions(), settings.batchBytes());
 		handler.setGridSize(settings.parallelism());
 		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
-			.splitter(new PlanOrderSplitter(jobRepository, partitionPlanner))
+			.splitter(new PlanOrderSplitter(jobRepository, partitionPlanner, transactionManager))
 			.partitionHandler(handler)
 			.step(copyPartition)
 			.listener(listener)

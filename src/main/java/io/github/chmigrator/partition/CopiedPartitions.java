@@ -1,10 +1,13 @@
 package io.github.chmigrator.partition;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
@@ -56,14 +59,32 @@ public final class CopiedPartitions {
 	}
 
 	public static List<CopiedPartition> load(JobRepository repository, JobExecution jobExecution) {
+		Map<String, StepExecution> workers = lastWorkers(repository, jobExecution.getJobInstance());
 		List<CopiedPartition> partitions = new ArrayList<>();
 		for (PartitionInfo planned : Plan.fromContext(jobExecution.getExecutionContext().get(PartitionPlanner.PLAN))) {
-			StepExecution last = repository.getLastStepExecution(jobExecution.getJobInstance(),
-					PartitionPlanner.stepName(planned.partitionId()));
+			StepExecution last = workers.get(PartitionPlanner.stepName(planned.partitionId()));
 			partitions.add(new CopiedPartition(planned, (last != null) ? last.getStatus() : null,
 					(last != null) ? last.getExecutionContext() : new ExecutionContext()));
 		}
 		return partitions;
+	}
+
+	/**
+	 * The last execution of every worker step of a job instance, by step name, read with one pass
+	 * over the instance's executions: Spring Batch's {@code getLastStepExecution} reads (and parses)
+	 * the job execution's context, which holds the whole plan, once per call, so calling it once
+	 * per partition costs the square of the partition count.
+	 */
+	public static Map<String, StepExecution> lastWorkers(JobRepository repository, JobInstance instance) {
+		Map<String, StepExecution> last = new HashMap<>();
+		for (JobExecution execution : repository.getJobExecutions(instance)) {
+			for (StepExecution step : execution.getStepExecutions()) {
+				if (step.getStepName().startsWith(PartitionPlanner.WORKER_STEP + ":")) {
+					last.merge(step.getStepName(), step, (one, other) -> (one.getId() >= other.getId()) ? one : other);
+				}
+			}
+		}
+		return last;
 	}
 
 }

@@ -1,34 +1,94 @@
 package io.github.chmigrator.partition;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobExecutionException;
 import org.springframework.batch.core.partition.Partitioner;
-import org.springframework.batch.core.partition.support.SimpleStepExecutionSplitter;
+import org.springframework.batch.core.partition.StepExecutionSplitter;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Hands the partition steps to the workers in plan order ({@link PartitionPlanner#INDEX}), so
- * a table migrates partition by partition in the order the log announced, not in hash order.
+ * Makes the worker step executions of the {@code copyPartitions} step, one per partition, and
+ * hands them out in plan order ({@link PartitionPlanner#INDEX}), so a table migrates in the order
+ * the log announced. The rules are Spring Batch's {@code SimpleStepExecutionSplitter}'s: a partition
+ * whose last worker completed in an earlier execution is skipped; a failed or stopped one starts
+ * again with its last ExecutionContext; one still running (left by a killed run that was not
+ * recovered) refuses the step. Unlike it, the last executions are read in one pass
+ * ({@link CopiedPartitions#lastWorkers}, not once per partition: each of those reads parses the
+ * whole plan), and the new executions' contexts are saved in one JobRepository transaction.
  */
-public class PlanOrderSplitter extends SimpleStepExecutionSplitter {
+public class PlanOrderSplitter implements StepExecutionSplitter {
 
-	public PlanOrderSplitter(JobRepository jobRepository, Partitioner partitioner) {
-		super(jobRepository, PartitionPlanner.WORKER_STEP, partitioner);
+	private final JobRepository jobRepository;
+
+	private final Partitioner partitioner;
+
+	private final TransactionTemplate transaction;
+
+	public PlanOrderSplitter(JobRepository jobRepository, Partitioner partitioner,
+			PlatformTransactionManager transactionManager) {
+		this.jobRepository = jobRepository;
+		this.partitioner = partitioner;
+		this.transaction = new TransactionTemplate(transactionManager);
+	}
+
+	@Override
+	public String getStepName() {
+		return PartitionPlanner.WORKER_STEP;
 	}
 
 	@Override
 	public Set<StepExecution> split(StepExecution stepExecution, int gridSize) throws JobExecutionException {
+		JobExecution jobExecution = stepExecution.getJobExecution();
+		Map<String, StepExecution> last = CopiedPartitions.lastWorkers(this.jobRepository, jobExecution.getJobInstance());
+		List<Map.Entry<String, ExecutionContext>> starts = new ArrayList<>();
+		for (Map.Entry<String, ExecutionContext> partition : this.partitioner.partition(gridSize).entrySet()) {
+			String name = PartitionPlanner.WORKER_STEP + ":" + partition.getKey();
+			StepExecution previous = last.get(name);
+			if (previous == null) {
+				starts.add(Map.entry(name, partition.getValue()));
+			}
+			else if (shouldStart(previous, jobExecution)) {
+				starts.add(Map.entry(name, previous.getExecutionContext()));
+			}
+		}
+		// Spring Batch creates each step execution in a transaction of its own (it refuses an enclosing one)
+		List<StepExecution> created = starts.stream().map((start) -> {
+			StepExecution execution = this.jobRepository.createStepExecution(start.getKey(), jobExecution);
+			execution.setExecutionContext(start.getValue());
+			return execution;
+		}).toList();
+		this.transaction.executeWithoutResult((status) -> created.forEach(this.jobRepository::updateExecutionContext));
 		Set<StepExecution> ordered = new LinkedHashSet<>();
-		super.split(stepExecution, gridSize)
-			.stream()
+		created.stream()
 			.sorted(Comparator.comparingInt((StepExecution step) -> step.getExecutionContext().getInt(PartitionPlanner.INDEX, 0))
 				.thenComparing(StepExecution::getStepName))
 			.forEach(ordered::add);
 		return ordered;
+	}
+
+	private static boolean shouldStart(StepExecution previous, JobExecution jobExecution) throws JobExecutionException {
+		BatchStatus status = previous.getStatus();
+		if (status == BatchStatus.COMPLETED) {
+			// always again within the same job execution, as Spring Batch does
+			return previous.getJobExecutionId() == jobExecution.getId();
+		}
+		if (status == BatchStatus.STOPPED || status == BatchStatus.FAILED) {
+			return true;
+		}
+		throw new JobExecutionException("Cannot restart step " + previous.getStepName() + " from " + status
+				+ " status: the old execution may still be running, or was abandoned");
 	}
 
 }
