@@ -109,15 +109,7 @@ public class TableOperations {
 	 * them to the data parts of their partition.
 	 */
 	public List<PartInfo> activeParts(String database, String table, String partitionId) {
-		String partition = (partitionId != null) ? " AND partition_id = " + Sql.literal(partitionId) : "";
-		return this.client.query("""
-				SELECT name, partition_id, min_block_number, max_block_number, rows, has_lightweight_delete
-				FROM system.parts
-				WHERE database = %s AND table = %s AND active AND %s%s
-				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
-				Sql.DATA_PARTS, partition),
-				(row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getLong(5),
-						row.getBoolean(6)));
+		return dataParts(database, table, (partitionId != null) ? " AND partition_id = " + Sql.literal(partitionId) : "");
 	}
 
 	/**
@@ -130,16 +122,21 @@ public class TableOperations {
 		if (partitionIds.isEmpty()) {
 			return parts;
 		}
-		this.client.query("""
-				SELECT name, partition_id, min_block_number, max_block_number, rows, has_lightweight_delete
-				FROM system.parts
-				WHERE database = %s AND table = %s AND active AND partition_id IN (%s)
-				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
-				literals(partitionIds)),
-				(row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getLong(5),
-						row.getBoolean(6)))
+		dataParts(database, table, " AND partition_id IN (" + literals(partitionIds) + ")")
 			.forEach((part) -> parts.get(part.partitionId()).add(part));
 		return parts;
+	}
+
+	/** Active data parts of a table matching a further {@code AND …} condition (empty for none). */
+	private List<PartInfo> dataParts(String database, String table, String condition) {
+		return this.client.query("""
+				SELECT name, partition_id, min_block_number, max_block_number, rows, has_lightweight_delete
+				FROM system.parts
+				WHERE database = %s AND table = %s AND active AND %s%s
+				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
+				Sql.DATA_PARTS, condition),
+				(row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getLong(5),
+						row.getBoolean(6)));
 	}
 
 	/**
@@ -160,9 +157,7 @@ public class TableOperations {
 		Map<String, Long> rows = new LinkedHashMap<>();
 		partitionIds.forEach((id) -> rows.put(id, 0L));
 		if (!partitionIds.isEmpty()) {
-			this.client.query("SELECT _partition_id, count() FROM " + Sql.qualified(database, table) + " WHERE _partition_id IN ("
-					+ literals(partitionIds) + ") GROUP BY _partition_id",
-					(row) -> rows.put(row.getString(1), row.getLong(2)));
+			countPerPartition(database, table, " WHERE _partition_id IN (" + literals(partitionIds) + ")", rows);
 		}
 		return rows;
 	}
@@ -179,11 +174,15 @@ public class TableOperations {
 
 	/** Rows a reader sees per partition id, in one query for the whole table. */
 	public Map<String, Long> rowsPerPartition(String database, String table) {
-		return this.client
-			.query("SELECT _partition_id, count() FROM " + Sql.qualified(database, table) + " GROUP BY _partition_id",
-					(row) -> Map.entry(row.getString(1), row.getLong(2)))
-			.stream()
-			.collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+		Map<String, Long> rows = new HashMap<>();
+		countPerPartition(database, table, "", rows);
+		return rows;
+	}
+
+	/** Rows a reader sees per partition id, of the rows matching a {@code WHERE …} clause (empty for all), into a map. */
+	private void countPerPartition(String database, String table, String where, Map<String, Long> into) {
+		this.client.query("SELECT _partition_id, count() FROM " + Sql.qualified(database, table) + where
+				+ " GROUP BY _partition_id", (row) -> into.put(row.getString(1), row.getLong(2)));
 	}
 
 	private long count(String database, String table, String where) {

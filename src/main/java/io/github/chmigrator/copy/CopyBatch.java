@@ -25,6 +25,7 @@ import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
+import io.github.chmigrator.partition.CopiedSourceParts;
 import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
@@ -280,19 +281,13 @@ public class CopyBatch {
 		/** The partition's copied parts the source still holds; {@code null} (and its failure) for a mixed one. */
 		private List<String> copiedParts(String partitionId, List<PartInfo> parts) {
 			ExecutionContext context = this.members.get(partitionId).getExecutionContext();
-			BlockRanges ranges = BlockRanges.parse(context.getString(PartitionPlanner.COPIED_BLOCKS, ""));
-			List<String> copied = new ArrayList<>();
-			for (PartInfo part : parts) {
-				BlockRanges.Status status = ranges.classify(part);
-				if (status == BlockRanges.Status.MIXED) {
-					failed(partitionId, CopyPartitionTasklet.mergedWithLaterRows(this.job, partitionId, part));
-					return null;
-				}
-				if (status == BlockRanges.Status.COPIED) {
-					copied.add(part.name());
-				}
+			CopiedSourceParts.Selection selection = CopiedSourceParts.select(parts,
+					BlockRanges.parse(context.getString(PartitionPlanner.COPIED_BLOCKS, "")));
+			if (selection.mixed() != null) {
+				failed(partitionId, CopyPartitionTasklet.mergedWithLaterRows(this.job, partitionId, selection.mixed()));
+				return null;
 			}
-			return copied;
+			return selection.copied().stream().map(PartInfo::name).toList();
 		}
 
 		private boolean reached(String point, String partitionId) {

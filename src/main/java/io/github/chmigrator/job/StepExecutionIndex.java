@@ -9,10 +9,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * An index on the JobRepository's step executions by job execution and step name. Spring Batch
- * looks up the last execution of a step by instance and name ({@code getLastStepExecution}) once
- * per partition when the {@code copyPartitions} step splits, and its schema indexes step executions
- * by job execution only: without this index each lookup reads every step execution of the run,
- * and splitting a table of n partitions reads n² rows. Created when missing, on H2 and PostgreSQL
+ * lists a job execution's step executions (the one pass that reads the workers' records, on every
+ * phase that needs them) and looks up a step's last execution by instance and name (each top-level
+ * step, the swap's record); its PostgreSQL schema indexes step executions by nothing but their id,
+ * and H2 only by job execution (the foreign key), so each of those reads every step execution
+ * of the database, or of the run, one row per partition. Created when missing, on H2 and PostgreSQL
  * alike; a database that refuses it (no privilege to create indexes) only makes large tables slower.
  */
 public final class StepExecutionIndex {

@@ -52,6 +52,18 @@ class BlockRangesTests {
 		assertThat(COPIED.plus(BlockRanges.parse("6-7")).classify(part("1_6_7_1", 6, 7))).isEqualTo(Status.COPIED);
 	}
 
+	@Test
+	void theCopiedPartsOfAPartitionAreSelectedInOrderUpToTheFirstMixedOne() {
+		PartInfo copied = part("1_1_1_0", 1, 1);
+		PartInfo later = part("1_6_6_0", 6, 6);
+		PartInfo rewritten = part("1_3_5_1_9", 3, 5);
+		PartInfo mixed = part("1_5_6_1", 5, 6);
+		assertThat(CopiedSourceParts.select(List.of(copied, later, rewritten), COPIED))
+			.isEqualTo(new CopiedSourceParts.Selection(List.of(copied, rewritten), null));
+		assertThat(CopiedSourceParts.select(List.of(copied, mixed, rewritten), COPIED))
+			.isEqualTo(new CopiedSourceParts.Selection(List.of(copied), mixed));
+	}
+
 	private static PartInfo part(String name, long min, long max) {
 		return new PartInfo(name, "1", min, max, 10, false);
 	}
