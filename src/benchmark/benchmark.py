@@ -17,6 +17,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -111,11 +112,23 @@ def direct(stack, table):
     return time.monotonic() - started
 
 
+def live_heap_mb(gc_log):
+    """The largest heap occupancy the JVM's GC log shows right after a collection (live data)."""
+    peak = 0
+    with open(gc_log) as f:
+        for line in f:
+            match = re.search(r"Pause .*->(\d+)M\(\d+M\)", line)
+            if match:
+                peak = max(peak, int(match.group(1)))
+    return peak
+
+
 def migrator(stack, table, xmx, name):
-    """One run of the migrator's jar: wall time and peak RSS (VmHWM, polled)."""
+    """One run of the migrator's jar: wall time, peak RSS (VmHWM, polled) and peak live heap."""
     home = os.path.join(WORK, "runs", name)
     shutil.rmtree(home, ignore_errors=True)
-    command = ["java"] + (["-Xmx" + xmx] if xmx else []) + [
+    gc_log = os.path.join(WORK, name + ".gc.log")
+    command = ["java", "-Xlog:gc:file=" + gc_log] + (["-Xmx" + xmx] if xmx else []) + [
         "-jar", os.path.join(ROOT, "target", "clickhouse-migrator.jar"), "--mode", "single", "--db", DB,
         "--table", table, "--s3-policy", "s3", "--host", "127.0.0.1", "--port", str(stack.port),
         "--insert-interval", "0", "--clickhouse.properties.compress=false", "--migrator.home=" + os.path.join(home, "data"),
@@ -144,7 +157,7 @@ def migrator(stack, table, xmx, name):
     elapsed = time.monotonic() - started
     if code != 0:
         raise RuntimeError("the migrator exited with %d; see %s" % (code, os.path.join(WORK, name + ".log")))
-    return elapsed, peak[0] / 1024.0
+    return elapsed, peak[0] / 1024.0, live_heap_mb(gc_log)
 
 
 def startup(stack, xmx):
@@ -153,20 +166,23 @@ def startup(stack, xmx):
     return migrator(stack, "migrated", xmx, "startup")[0]
 
 
-def tiny(stack, partitions, rows, xmx, start):
-    create_table(stack, "direct_%d" % partitions, partitions, rows)
+def tiny(stack, partitions, rows, xmx, start, migrator_only):
+    if not migrator_only:
+        create_table(stack, "direct_%d" % partitions, partitions, rows)
     create_table(stack, "mig_%d" % partitions, partitions, rows)
-    by_hand = direct(stack, "direct_%d" % partitions)
-    wall, rss = migrator(stack, "mig_%d" % partitions, xmx, "tiny_%d" % partitions)
+    by_hand = None if migrator_only else direct(stack, "direct_%d" % partitions)
+    wall, rss, heap = migrator(stack, "mig_%d" % partitions, xmx, "tiny_%d" % partitions)
     count = int(stack.sql("SELECT count() FROM %s.mig_%d" % (DB, partitions)))
     if count != partitions * rows:
         raise RuntimeError("mig_%d holds %d rows, %d expected" % (partitions, count, partitions * rows))
-    stack.sql("DROP TABLE %s.direct_%d SYNC" % (DB, partitions))
+    stack.sql("DROP TABLE IF EXISTS %s.direct_%d SYNC" % (DB, partitions))
     stack.sql("DROP TABLE %s.mig_%d SYNC" % (DB, partitions))
-    return {"partitions": partitions, "rows_per_partition": rows, "direct_s": round(by_hand, 2),
-            "migrator_s": round(wall, 2), "ratio": round(wall / by_hand, 2),
-            "overhead_ms_per_partition": round((wall - start - by_hand) * 1000 / partitions, 2),
-            "migrator_ms_per_partition": round((wall - start) * 1000 / partitions, 2), "peak_rss_mb": round(rss)}
+    return {"partitions": partitions, "rows_per_partition": rows,
+            "direct_s": None if migrator_only else round(by_hand, 2), "migrator_s": round(wall, 2),
+            "ratio": None if migrator_only else round(wall / by_hand, 2),
+            "overhead_ms_per_partition": None if migrator_only else round((wall - start - by_hand) * 1000 / partitions, 2),
+            "migrator_ms_per_partition": round((wall - start) * 1000 / partitions, 2), "peak_rss_mb": round(rss),
+            "peak_live_heap_mb": heap}
 
 
 def large(stack, rows, xmx, start):
@@ -175,12 +191,13 @@ def large(stack, rows, xmx, start):
     create_table(stack, "mig_large", partitions, rows // partitions)
     size = stack.sql("SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '%s' AND table = 'mig_large' AND active" % DB)
     by_hand = direct(stack, "direct_large")
-    wall, rss = migrator(stack, "mig_large", xmx, "large")
+    wall, rss, heap = migrator(stack, "mig_large", xmx, "large")
     stack.sql("DROP TABLE %s.direct_large SYNC" % DB)
     stack.sql("DROP TABLE %s.mig_large SYNC" % DB)
     return {"rows": rows, "partitions": partitions, "bytes": int(size), "direct_s": round(by_hand, 2),
             "migrator_s": round(wall, 2), "migrator_minus_startup_s": round(wall - start, 2),
-            "ratio_to_direct_plus_startup": round(wall / (by_hand + start), 2), "peak_rss_mb": round(rss)}
+            "ratio_to_direct_plus_startup": round(wall / (by_hand + start), 2), "peak_rss_mb": round(rss),
+            "peak_live_heap_mb": heap}
 
 
 def main():
@@ -189,6 +206,8 @@ def main():
     parser.add_argument("--rows-per-partition", type=int, default=10)
     parser.add_argument("--large-rows", type=int, default=10_000_000, help="rows of the large table, 0 to skip")
     parser.add_argument("--xmx", default="", help="the migrator's -Xmx (default: the JVM's)")
+    parser.add_argument("--migrator-only", action="store_true",
+                        help="tiny partitions: run the migrator alone, without the direct SQL (memory and scale runs)")
     parser.add_argument("--no-build", action="store_true", help="use target/clickhouse-migrator.jar as it is")
     args = parser.parse_args()
     os.makedirs(WORK, exist_ok=True)
@@ -206,7 +225,8 @@ def main():
         results["tiny"] = []
         for partitions in [int(p) for p in args.partitions.split(",") if p]:
             log("%d partitions of %d rows" % (partitions, args.rows_per_partition))
-            results["tiny"].append(tiny(stack, partitions, args.rows_per_partition, args.xmx, results["startup_s"]))
+            results["tiny"].append(tiny(stack, partitions, args.rows_per_partition, args.xmx, results["startup_s"],
+                                        args.migrator_only))
             log(json.dumps(results["tiny"][-1]))
         if args.large_rows:
             log("large table, %d rows" % args.large_rows)
@@ -222,12 +242,18 @@ def main():
 def print_table(results):
     print("clickhouse-migrator benchmark (local stack, ClickHouse %s, -Xmx %s); start-up %.2f s"
           % (results["clickhouse"], results["xmx"], results["startup_s"]))
-    print("%-12s %-10s %-12s %-8s %-22s %-20s %s" % ("partitions", "direct s", "migrator s", "ratio",
-                                                     "overhead ms/partition", "migrator ms/partition", "peak RSS MB"))
+    print("%-12s %-10s %-12s %-8s %-22s %-20s %-12s %s" % ("partitions", "direct s", "migrator s", "ratio",
+                                                           "overhead ms/partition", "migrator ms/partition",
+                                                           "peak RSS MB", "live heap MB"))
+
+    def figure(value, form):
+        return "-" if value is None else form % value
+
     for row in results["tiny"]:
-        print("%-12d %-10.2f %-12.2f %-8.2f %-22.2f %-20.2f %d" % (row["partitions"], row["direct_s"], row["migrator_s"],
-                                                                   row["ratio"], row["overhead_ms_per_partition"],
-                                                                   row["migrator_ms_per_partition"], row["peak_rss_mb"]))
+        print("%-12d %-10s %-12.2f %-8s %-22s %-20.2f %-12d %d" % (
+            row["partitions"], figure(row["direct_s"], "%.2f"), row["migrator_s"], figure(row["ratio"], "%.2f"),
+            figure(row["overhead_ms_per_partition"], "%.2f"), row["migrator_ms_per_partition"], row["peak_rss_mb"],
+            row["peak_live_heap_mb"]))
     if len(results["tiny"]) > 1:
         first, last = results["tiny"][0], results["tiny"][-1]
         print("per-partition cost at %d partitions / at %d: %.2f" % (
@@ -236,9 +262,10 @@ def print_table(results):
     if "large" in results:
         row = results["large"]
         print("large: %d rows (%d MB) in %d partitions: direct %.2f s, migrator %.2f s (%.2f s without start-up), "
-              "migrator / (direct + start-up) = %.2f, peak RSS %d MB" % (
+              "migrator / (direct + start-up) = %.2f, peak RSS %d MB, live heap %d MB" % (
                   row["rows"], row["bytes"] // 2**20, row["partitions"], row["direct_s"], row["migrator_s"],
-                  row["migrator_minus_startup_s"], row["ratio_to_direct_plus_startup"], row["peak_rss_mb"]))
+                  row["migrator_minus_startup_s"], row["ratio_to_direct_plus_startup"], row["peak_rss_mb"],
+                  row["peak_live_heap_mb"]))
     print("(results: %s)" % os.path.join(WORK, "results.json"))
 
 

@@ -10,6 +10,7 @@ import java.util.concurrent.FutureTask;
 import org.springframework.batch.core.partition.support.AbstractPartitionHandler;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.core.task.TaskExecutor;
 
 import io.github.chmigrator.copy.CopyBatch;
@@ -20,7 +21,8 @@ import io.github.chmigrator.copy.CopyBatch;
  * finds its partition done, or finishes it). Up to {@code --parallelism} groups run at once, on
  * the given executor; every worker step execution is returned, as Spring Batch's
  * {@code TaskExecutorPartitionHandler} does. No batch starts once the job is asked to stop: the
- * worker steps then stop as they would without batches.
+ * worker steps then stop as they would without batches. A worker's ExecutionContext is let go once
+ * its step has saved it, so a table of 100,000 partitions does not keep 100,000 contexts in memory.
  */
 public class BatchingPartitionHandler extends AbstractPartitionHandler {
 
@@ -65,6 +67,9 @@ public class BatchingPartitionHandler extends AbstractPartitionHandler {
 		}
 		for (StepExecution execution : group) {
 			this.step.execute(execution);
+			// saved by the step; nothing reads it from memory afterwards (records are read from the
+			// JobRepository), and the job execution keeps every worker execution until it ends
+			execution.setExecutionContext(new ExecutionContext());
 		}
 		return group;
 	}
