@@ -23,7 +23,7 @@ class ArchitectureTests {
 
 	/** One package per phase of the job, plus the job's report listener; none imports another. */
 	private static final List<String> PHASES = List.of("policy", "schema", "plan", "copy", "validate", "swap",
-			"report");
+			"move", "report");
 
 	private static JavaClasses classes;
 

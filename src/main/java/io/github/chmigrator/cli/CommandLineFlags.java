@@ -46,7 +46,7 @@ public final class CommandLineFlags {
 			new Flag("--max-bytes-per-second", "migration.max-bytes-per-second", Kind.BYTES, List.of()),
 			new Flag("--batch-partitions", "migration.batch-partitions", Kind.COUNT, List.of()),
 			new Flag("--batch-bytes", "migration.batch-bytes", Kind.BYTES, List.of()),
-			new Flag("--strategy", "migration.strategy", Kind.CHOICE, List.of("auto", "attach", "insert")),
+			new Flag("--strategy", "migration.strategy", Kind.CHOICE, List.of("auto", "attach", "insert", "move")),
 			new Flag("--keep-source", "migration.keep-source", Kind.SWITCH, List.of()),
 			new Flag("--accept-source-changes", "migration.accept-source-changes", Kind.SWITCH, List.of()),
 			new Flag("--abort", "migration.abort", Kind.SWITCH, List.of()),
@@ -170,7 +170,10 @@ public final class CommandLineFlags {
 				  --s3-policy NAME         target storage policy (S3_POLICY, default s3)
 				  --insert-interval SEC    pause after each partition or batch (MIGRATION_INSERT_INTERVAL, default 1.0)
 				  --resume                 resume an interrupted run (MIGRATION_RESUME; reruns always resume)
-				  --strategy auto|attach|insert   how partitions are copied (default auto)
+				  --strategy auto|attach|insert|move
+				                           attach/insert copy into a second table and swap; move changes the
+				                           policy in place (target holds every volume of the table's policy);
+				                           auto: move when the target allows it, else attach (default auto)
 				  --keep-source            keep source partitions and the old table as <table>_origin
 				  --accept-source-changes  after a stop for a source change you carried to the work table
 				  --abort                  put the partitions a stopped migration moved back, and abandon it

@@ -1,6 +1,8 @@
 package io.github.chmigrator.clickhouse;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A storage policy from {@code system.storage_policies} with the type of each disk from
@@ -26,6 +28,48 @@ public record StoragePolicy(String name, List<Volume> volumes) {
 	}
 
 	/**
+	 * What this policy lacks to replace {@code current} in place ({@code ALTER TABLE … MODIFY SETTING
+	 * storage_policy}): ClickHouse's rule ({@code StoragePolicy::checkCompatibleWith}) is that the new
+	 * policy has every volume of the old one, by name, and each such volume every disk the old
+	 * volume had. Empty when the change is allowed; otherwise one entry per missing volume or disk.
+	 */
+	public List<String> lacksToReplace(StoragePolicy current) {
+		List<String> missing = new ArrayList<>();
+		for (Volume old : current.volumes()) {
+			Optional<Volume> same = volume(old.name());
+			if (same.isEmpty()) {
+				missing.add("volume '%s' (disks %s)".formatted(old.name(), old.diskNames()));
+				continue;
+			}
+			for (String disk : old.diskNames()) {
+				if (!same.get().diskNames().contains(disk)) {
+					missing.add("disk '%s' in volume '%s'".formatted(disk, old.name()));
+				}
+			}
+		}
+		return missing;
+	}
+
+	public Optional<Volume> volume(String name) {
+		return volumes.stream().filter((volume) -> volume.name().equals(name)).findFirst();
+	}
+
+	/**
+	 * Where an in-place migration moves parts to: the first volume whose disks all store on S3;
+	 * empty when there is none.
+	 */
+	public Optional<Volume> s3Volume() {
+		return volumes.stream()
+			.filter(Volume::s3)
+			.findFirst();
+	}
+
+	/** The volume new parts are written to (inserts, and merges when it has room). */
+	public Volume firstVolume() {
+		return volumes.get(0);
+	}
+
+	/**
 	 * A volume of a policy.
 	 *
 	 * @param name the volume name
@@ -36,6 +80,14 @@ public record StoragePolicy(String name, List<Volume> volumes) {
 
 		public Volume {
 			disks = List.copyOf(disks);
+		}
+
+		public List<String> diskNames() {
+			return disks.stream().map(Disk::name).toList();
+		}
+
+		public boolean s3() {
+			return !disks.isEmpty() && disks.stream().allMatch(Disk::s3);
 		}
 
 	}

@@ -16,6 +16,12 @@ import java.util.stream.Stream;
 public class TableOperations {
 
 	/** Keeps rows as they are while copying: no folding by Summing/Replacing/Collapsing engines. */
+	/** {@code UNKNOWN_DISK}: also "All parts of partition … are already on volume …". */
+	private static final int UNKNOWN_DISK = 479;
+
+	/** {@code NO_SUCH_DATA_PART}: "Nothing to move". */
+	private static final int NO_SUCH_DATA_PART = 232;
+
 	private static final String COPY_SETTINGS = "SETTINGS optimize_on_insert = 0, insert_allow_materialized_columns = 1, "
 			+ "insert_deduplicate = 0, max_threads = 1, max_insert_threads = 1";
 
@@ -248,6 +254,62 @@ public class TableOperations {
 		return this.client.update("INSERT INTO " + Sql.qualified(database, target) + " (" + list + ") SELECT " + list
 				+ " FROM " + Sql.qualified(database, source) + " WHERE _part IN (" + literals(parts) + ") "
 				+ COPY_SETTINGS);
+	}
+
+	/**
+	 * Changes a table's storage policy in place. The server refuses a policy that lacks a volume or
+	 * disk of the current one; setting the policy the table already has does nothing.
+	 */
+	public void modifyStoragePolicy(String database, String table, String policy) {
+		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " MODIFY SETTING storage_policy = "
+				+ Sql.literal(policy));
+	}
+
+	/**
+	 * Moves the parts of a partition that are not on the given volume to it ({@code ALTER TABLE …
+	 * MOVE PARTITION ID … TO VOLUME}). Each part is copied to the volume's disk and then replaces
+	 * the part of the same name, atomically, with the same data; a part merged away meanwhile is
+	 * not moved. Returns {@code false} when there was nothing to move: every part already on the
+	 * volume, or no part at all.
+	 */
+	public boolean movePartitionToVolume(String database, String table, String partitionId, String volume) {
+		try {
+			this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " MOVE PARTITION ID "
+					+ Sql.literal(partitionId) + " TO VOLUME " + Sql.literal(volume));
+			return true;
+		}
+		catch (ClickHouseException ex) {
+			if (ex.code() == UNKNOWN_DISK && String.valueOf(ex.getMessage()).contains("already on volume")
+					|| ex.code() == NO_SUCH_DATA_PART) {
+				return false;
+			}
+			throw ex;
+		}
+	}
+
+	/** Where the active data parts of a table, or of one partition, are stored. */
+	public List<PartPlacement> partPlacements(String database, String table, String partitionId) {
+		return this.client.query("""
+				SELECT name, partition_id, disk_name, rows, bytes_on_disk, hash_of_all_files
+				FROM system.parts
+				WHERE database = %s AND table = %s AND active AND %s%s
+				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
+				Sql.DATA_PARTS, (partitionId != null) ? " AND partition_id = " + Sql.literal(partitionId) : ""),
+				(row) -> new PartPlacement(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
+						row.getLong(5), row.getString(6)));
+	}
+
+	/** The partitions of a table with active data parts off the given disks, with how many, in one read. */
+	public Map<String, Long> partsOffDisks(String database, String table, Collection<String> disks) {
+		Map<String, Long> off = new LinkedHashMap<>();
+		this.client.query("""
+				SELECT partition_id, count()
+				FROM system.parts
+				WHERE database = %s AND table = %s AND active AND %s AND disk_name NOT IN (%s)
+				GROUP BY partition_id
+				ORDER BY partition_id""".formatted(Sql.literal(database), Sql.literal(table), Sql.DATA_PARTS,
+				literals(disks)), (row) -> off.put(row.getString(1), row.getLong(2)));
+		return off;
 	}
 
 	/** Moves a partition's parts to a table with the same definition and storage policy, atomically. */

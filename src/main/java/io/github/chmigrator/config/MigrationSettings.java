@@ -14,7 +14,7 @@ import io.github.chmigrator.core.MigratorException;
  * @param table the table, for {@code single}
  * @param insertInterval seconds to wait after each partition (design default 1.0)
  * @param resume the design's resume switch; a rerun of the same table always resumes
- * @param strategy how partitions are copied: {@code auto}, {@code attach} or {@code insert}
+ * @param strategy how partitions migrate: {@code auto}, {@code attach}, {@code insert} or {@code move} (in place)
  * @param keepSource keep the source partitions and the old table as {@code <table>_origin}
  * @param verify {@code count} (rows per partition) or {@code checksum} (plus a hash of every stored column)
  * @param parallelism partitions copied at once
@@ -52,8 +52,8 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		require(db != null && !db.isBlank(), "--db is required");
 		require(!mode.equals("single") || (table != null && !table.isBlank()), "--mode single needs --table");
 		require(!abort || mode.equals("single"), "--abort works on one table: --mode single --db D --table T");
-		require(strategy.equals("auto") || strategy.equals("attach") || strategy.equals("insert"),
-				"--strategy must be 'auto', 'attach' or 'insert' (got '" + strategy + "')");
+		require(strategy.equals("auto") || strategy.equals("attach") || strategy.equals("insert") || strategy.equals("move"),
+				"--strategy must be 'auto', 'attach', 'insert' or 'move' (got '" + strategy + "')");
 		require(verify.equals("count") || verify.equals("checksum"),
 				"--verify must be 'count' or 'checksum' (got '" + verify + "')");
 	}

@@ -3,6 +3,7 @@ package io.github.chmigrator.job;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -16,7 +17,14 @@ import org.springframework.transaction.PlatformTransactionManager;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.config.MigrationSettings;
+import io.github.chmigrator.clickhouse.ClickHouseSettings;
 import io.github.chmigrator.copy.CopyBatch;
+import io.github.chmigrator.faults.FailurePoints;
+import io.github.chmigrator.migration.ProgressTracker;
+import io.github.chmigrator.move.MovePartitionTasklet;
+import io.github.chmigrator.move.PartitionMover;
+import io.github.chmigrator.move.SetPolicyTasklet;
+import io.github.chmigrator.move.ValidateMovesTasklet;
 import io.github.chmigrator.copy.CopyPartitionTasklet;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
@@ -34,7 +42,8 @@ import io.github.chmigrator.validate.ValidateTableTasklet;
 /**
  * The {@value #JOB_NAME} job: one JobInstance per table (see {@link io.github.chmigrator.migration.TableJobParameters}), one
  * step per phase: checkPolicy, cloneSchema, planPartitions, copyPartitions (one worker step per
- * ClickHouse partition), validateTable, swapTables. The tasklets and their collaborators are
+ * ClickHouse partition), validateTable, swapTables; or, in place ({@code --strategy move}): checkPolicy,
+ * setPolicy, planMoves, movePartitions (one worker step per partition), validateMoves. The tasklets and their collaborators are
  * declared in {@link MigrationStepsConfiguration}.
  */
 @Configuration(proxyBeanMethods = false)
@@ -44,7 +53,8 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Job migrateTable(JobRepository jobRepository, Step checkPolicy, Step cloneSchema, Step planPartitions,
-			Step copyPartitions, Step validateTable, Step swapTables, ReportWriter reportWriter,
+			Step copyPartitions, Step validateTable, Step swapTables, Step setPolicy, Step planMoves, Step movePartitions,
+			Step validateMoves, ReportWriter reportWriter,
 			ProgressFileExporter progressFile, GracefulStop gracefulStop) {
 		return new JobBuilder(JOB_NAME, jobRepository).listener(gracefulStop)
 			.listener(progressFile)
@@ -52,6 +62,12 @@ public class MigrationJobConfiguration {
 			.start(checkPolicy)
 			.on(MigrationOutcome.ALREADY_MIGRATED.getExitCode())
 			.end(MigrationOutcome.ALREADY_MIGRATED.getExitCode())
+			.from(checkPolicy)
+			.on(MigrationOutcome.MOVE.getExitCode())
+			.to(setPolicy)
+			.next(planMoves)
+			.next(movePartitions)
+			.next(validateMoves)
 			.from(checkPolicy)
 			.on(ExitStatus.COMPLETED.getExitCode())
 			.to(cloneSchema)
@@ -102,7 +118,7 @@ public class MigrationJobConfiguration {
 				partitionExecutor(settings.parallelism()), copyBatch, settings.batchPartitions(), settings.batchBytes());
 		handler.setGridSize(settings.parallelism());
 		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
-			.splitter(new PlanOrderSplitter(jobRepository, partitionPlanner, transactionManager))
+			.splitter(new PlanOrderSplitter(jobRepository, partitionPlanner, transactionManager, PartitionPlanner.WORKER_STEP))
 			.partitionHandler(handler)
 			.step(copyPartition)
 			.listener(listener)
@@ -135,6 +151,69 @@ public class MigrationJobConfiguration {
 		return new StepBuilder(MigrationOutcome.SWAP_STEP, jobRepository).tasklet(swapTablesTasklet, transactionManager)
 			.listener(listener)
 			.build();
+	}
+
+	@Bean
+	public Step setPolicy(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			ClickHouseCatalog catalog, TableOperations operations, StepOutcomeListener listener) {
+		return new StepBuilder("setPolicy", jobRepository)
+			.tasklet(new SetPolicyTasklet(catalog, operations), transactionManager)
+			.listener(listener)
+			.build();
+	}
+
+	@Bean
+	public Step planMoves(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			ClickHouseCatalog catalog, TableOperations operations, ProgressImport progressImport,
+			StepOutcomeListener listener) {
+		return new StepBuilder("planMoves", jobRepository)
+			.tasklet(new PlanPartitionsTasklet(catalog, operations, progressImport), transactionManager)
+			.listener(listener)
+			.build();
+	}
+
+	@Bean
+	public Step movePartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			Step movePartition, PartitionPlanner partitionPlanner, MigrationSettings settings,
+			StepOutcomeListener listener) {
+		TaskExecutorPartitionHandler handler = new TaskExecutorPartitionHandler();
+		handler.setStep(movePartition);
+		handler.setTaskExecutor(partitionExecutor(settings.parallelism()));
+		handler.setGridSize(settings.parallelism());
+		return new StepBuilder("movePartitions", jobRepository)
+			.partitioner(PartitionPlanner.MOVE_WORKER_STEP, partitionPlanner)
+			.splitter(new PlanOrderSplitter(jobRepository, partitionPlanner, transactionManager,
+					PartitionPlanner.MOVE_WORKER_STEP))
+			.partitionHandler(handler)
+			.listener(listener)
+			.build();
+	}
+
+	@Bean
+	public Step movePartition(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			PartitionMover partitionMover, ProgressTracker progress, StepOutcomeListener listener,
+			ProgressFileExporter progressFile) {
+		return new StepBuilder(PartitionPlanner.MOVE_WORKER_STEP, jobRepository)
+			.tasklet(new MovePartitionTasklet(partitionMover, progress), transactionManager)
+			.listener(listener)
+			.listener(progressFile)
+			.build();
+	}
+
+	@Bean
+	public Step validateMoves(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			ClickHouseCatalog catalog, TableOperations operations, PartitionMover partitionMover,
+			StepOutcomeListener listener) {
+		return new StepBuilder("validateMoves", jobRepository)
+			.tasklet(new ValidateMovesTasklet(catalog, operations, partitionMover), transactionManager)
+			.listener(listener)
+			.build();
+	}
+
+	@Bean
+	public PartitionMover partitionMover(TableOperations operations, FailurePoints failurePoints,
+			ClickHouseSettings clickhouse) {
+		return new PartitionMover(operations, failurePoints, clickhouse.retries(), clickhouse.retryDelay());
 	}
 
 	private static TaskExecutor partitionExecutor(int parallelism) {

@@ -69,7 +69,7 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 	@Override
 	public ExitStatus afterStep(StepExecution step) {
 		var context = step.getExecutionContext();
-		if (!step.getStepName().startsWith(PartitionPlanner.WORKER_STEP + ":") || step.getStatus() != BatchStatus.COMPLETED
+		if (!PartitionPlanner.isWorker(step.getStepName()) || step.getStatus() != BatchStatus.COMPLETED
 				|| !context.containsKey(PartitionPlanner.COPIED_ROWS)) {
 			return null;
 		}

@@ -19,6 +19,24 @@ public final class MigrationOutcome {
 	public static final ExitStatus ALREADY_MIGRATED = new ExitStatus("ALREADY_MIGRATED",
 			"the table is already on the target storage policy");
 
+	/**
+	 * The exit status of {@code checkPolicy} when the table migrates in place ({@code --strategy
+	 * move}): the job goes on with setPolicy, planMoves, movePartitions, validateMoves.
+	 */
+	public static final ExitStatus MOVE = new ExitStatus("MOVE", "the table migrates in place");
+
+	/**
+	 * The job ExecutionContext key of the strategy an attempt chose ({@code move} or {@code copy}):
+	 * a restart keeps it, whatever {@code --strategy auto} would choose by then.
+	 */
+	public static final String CHOSEN = "chosenStrategy";
+
+	/** The job ExecutionContext key of the volume an in-place migration moves parts to. */
+	public static final String MOVE_VOLUME = "moveVolume";
+
+	/** The job ExecutionContext key of that volume's disks, comma-separated. */
+	public static final String MOVE_DISKS = "moveDisks";
+
 	/** The name of the step that swaps the work table in. */
 	public static final String SWAP_STEP = "swapTables";
 

@@ -62,7 +62,7 @@ public final class CopiedPartitions {
 		Map<String, StepExecution> workers = lastWorkers(repository, jobExecution.getJobInstance());
 		List<CopiedPartition> partitions = new ArrayList<>();
 		for (PartitionInfo planned : Plan.fromContext(jobExecution.getExecutionContext().get(PartitionPlanner.PLAN))) {
-			StepExecution last = workers.get(PartitionPlanner.stepName(planned.partitionId()));
+			StepExecution last = workers.get(PartitionPlanner.partitionName(planned.partitionId()));
 			partitions.add(new CopiedPartition(planned, (last != null) ? last.getStatus() : null,
 					(last != null) ? last.getExecutionContext() : new ExecutionContext()));
 		}
@@ -70,7 +70,8 @@ public final class CopiedPartitions {
 	}
 
 	/**
-	 * The last execution of every worker step of a job instance, by step name, read with one pass
+	 * The last execution of every worker step of a job instance, by partition name
+	 * ({@link PartitionPlanner#partitionName}; a job instance copies or moves, never both), read with one pass
 	 * over the instance's executions: Spring Batch's {@code getLastStepExecution} reads (and parses)
 	 * the job execution's context, which holds the whole plan, once per call, so calling it once
 	 * per partition costs the square of the partition count.
@@ -79,8 +80,8 @@ public final class CopiedPartitions {
 		Map<String, StepExecution> last = new HashMap<>();
 		for (JobExecution execution : repository.getJobExecutions(instance)) {
 			for (StepExecution step : execution.getStepExecutions()) {
-				if (step.getStepName().startsWith(PartitionPlanner.WORKER_STEP + ":")) {
-					last.merge(step.getStepName(), step, (one, other) -> (one.getId() >= other.getId()) ? one : other);
+				if (PartitionPlanner.isWorker(step.getStepName())) {
+					last.merge(PartitionPlanner.workerPartition(step.getStepName()), step, (one, other) -> (one.getId() >= other.getId()) ? one : other);
 				}
 			}
 		}

@@ -100,6 +100,12 @@ public class PartitionPlanner implements Partitioner {
 	/** The worker step's name; a partition's step is {@code copyPartition:p<id>}. */
 	public static final String WORKER_STEP = "copyPartition";
 
+	/** The worker step of the in-place ({@code move}) migration; a partition's step is {@code movePartition:p<id>}. */
+	public static final String MOVE_WORKER_STEP = "movePartition";
+
+	/** The {@link #STRATEGY} of a partition migrated in place. */
+	public static final String MOVE = "move";
+
 	private static final Logger logger = LoggerFactory.getLogger(PartitionPlanner.class);
 
 	private static final int MAX_NAME_LENGTH = 80;
@@ -149,6 +155,16 @@ public class PartitionPlanner implements Partitioner {
 			return name;
 		}
 		return name.substring(0, MAX_NAME_LENGTH - 17) + "~" + sha256(partitionId).substring(0, 16);
+	}
+
+	/** Whether a step execution is a partition's worker, of either kind of migration. */
+	public static boolean isWorker(String stepName) {
+		return stepName.startsWith(WORKER_STEP + ":") || stepName.startsWith(MOVE_WORKER_STEP + ":");
+	}
+
+	/** The partition part of a worker step's name ({@link #partitionName}). */
+	public static String workerPartition(String stepName) {
+		return stepName.substring(stepName.indexOf(':') + 1);
 	}
 
 	/** The name of the worker step execution of a partition. */

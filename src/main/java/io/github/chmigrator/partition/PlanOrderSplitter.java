@@ -36,16 +36,20 @@ public class PlanOrderSplitter implements StepExecutionSplitter {
 
 	private final TransactionTemplate transaction;
 
+	private final String workerStep;
+
+	/** @param workerStep {@link PartitionPlanner#WORKER_STEP} or {@link PartitionPlanner#MOVE_WORKER_STEP} */
 	public PlanOrderSplitter(JobRepository jobRepository, Partitioner partitioner,
-			PlatformTransactionManager transactionManager) {
+			PlatformTransactionManager transactionManager, String workerStep) {
 		this.jobRepository = jobRepository;
+		this.workerStep = workerStep;
 		this.partitioner = partitioner;
 		this.transaction = new TransactionTemplate(transactionManager);
 	}
 
 	@Override
 	public String getStepName() {
-		return PartitionPlanner.WORKER_STEP;
+		return this.workerStep;
 	}
 
 	@Override
@@ -54,8 +58,8 @@ public class PlanOrderSplitter implements StepExecutionSplitter {
 		Map<String, StepExecution> last = CopiedPartitions.lastWorkers(this.jobRepository, jobExecution.getJobInstance());
 		List<Map.Entry<String, ExecutionContext>> starts = new ArrayList<>();
 		for (Map.Entry<String, ExecutionContext> partition : this.partitioner.partition(gridSize).entrySet()) {
-			String name = PartitionPlanner.WORKER_STEP + ":" + partition.getKey();
-			StepExecution previous = last.get(name);
+			String name = this.workerStep + ":" + partition.getKey();
+			StepExecution previous = last.get(partition.getKey());
 			if (previous == null) {
 				starts.add(Map.entry(name, partition.getValue()));
 			}

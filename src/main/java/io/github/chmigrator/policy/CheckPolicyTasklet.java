@@ -39,6 +39,10 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private static final int TABLES_LISTED = 20;
 
+	private static final String MOVE = PartitionPlanner.MOVE;
+
+	private static final String COPY = "copy";
+
 	private final ClickHouseCatalog catalog;
 
 	private final TableOperations operations;
@@ -70,20 +74,31 @@ public class CheckPolicyTasklet implements Tasklet {
 		String databaseEngine = this.catalog.databaseEngine(job.database())
 			.orElseThrow(() -> invalid("database '%s' does not exist on %s".formatted(job.database(), job.clickhouse())));
 		TableInfo table = this.catalog.table(job.database(), job.table()).orElseThrow(() -> unknownTable(job));
-		StoragePolicy policy = checkedPolicy(job);
+		List<StoragePolicy> policies = this.catalog.storagePolicies();
+		StoragePolicy policy = checkedPolicy(job, policies);
 		checkEngine(table);
 		checkDatabaseEngine(job, databaseEngine);
 		boolean workTableExists = checkOwnTables(job, execution, table);
+		boolean inPlace = inPlace(job, execution, table, policy, policies, workTableExists);
 		if (table.storagePolicy().equals(policy.name())) {
 			if (workTableExists) {
 				logger.info("Table {} was swapped by an earlier run that did not finish: resuming", table.qualifiedName());
 				return RepeatStatus.FINISHED;
+			}
+			if (inPlace && (MOVE.equals(execution.getExecutionContext().getString(MigrationOutcome.CHOSEN, ""))
+					|| !this.operations.partsOffDisks(job.database(), job.table(), policy.s3Volume().orElseThrow().diskNames())
+						.isEmpty())) {
+				return moveInPlace(contribution, execution, job, table, policy, version);
 			}
 			logger.info("Table {} is already on storage policy '{}': nothing to migrate", table.qualifiedName(),
 					policy.name());
 			contribution.setExitStatus(MigrationOutcome.ALREADY_MIGRATED);
 			return RepeatStatus.FINISHED;
 		}
+		if (inPlace) {
+			return moveInPlace(contribution, execution, job, table, policy, version);
+		}
+		execution.getExecutionContext().putString(MigrationOutcome.CHOSEN, COPY);
 		boolean keepSource = TableJobParameters.flag(contribution.getStepExecution().getJobParameters(),
 				TableJobParameters.KEEP_SOURCE);
 		boolean started = execution.getExecutionContext().containsKey(PartitionPlanner.PLAN);
@@ -105,6 +120,72 @@ public class CheckPolicyTasklet implements Tasklet {
 		logger.info("Table {} ({}, {} rows, {} bytes): storage policy '{}' -> '{}' (S3 disks {}) on ClickHouse {} at {}",
 				table.qualifiedName(), table.engine(), table.totalRows(), table.totalBytes(), table.storagePolicy(),
 				policy.name(), policy.s3Disks(), version, job.clickhouse());
+		return RepeatStatus.FINISHED;
+	}
+
+	/**
+	 * Whether the table migrates in place ({@code move}): what an earlier attempt chose, else
+	 * {@code --strategy move}, or {@code auto} when the target policy can replace the table's
+	 * policy ({@link StoragePolicy#lacksToReplace}) and has an all-S3 volume to move parts to.
+	 * {@code --strategy move} with a policy that cannot is refused, naming what it lacks.
+	 */
+	private boolean inPlace(TableJobParameters job, JobExecution execution, TableInfo table, StoragePolicy target,
+			List<StoragePolicy> policies, boolean workTableExists) {
+		String chosen = execution.getExecutionContext().getString(MigrationOutcome.CHOSEN, "");
+		String requested = execution.getJobParameters().getString(TableJobParameters.STRATEGY, "auto");
+		if (chosen.equals(MOVE)) {
+			return true;
+		}
+		boolean copyStarted = chosen.equals(COPY) || workTableExists
+				|| execution.getExecutionContext().containsKey(PartitionPlanner.PLAN);
+		if (requested.equals(MOVE) && copyStarted) {
+			throw invalid(("--strategy move: job instance %d has begun copying %s into %s.%s; it cannot continue in "
+					+ "place. Rerun with --strategy auto to finish the copy, or --abort it first")
+				.formatted(execution.getJobInstanceId(), job.qualifiedTable(), job.database(), job.workTable()));
+		}
+		if (copyStarted || !(requested.equals(MOVE) || requested.equals("auto"))) {
+			return false;
+		}
+		StoragePolicy current = policies.stream()
+			.filter((candidate) -> candidate.name().equals(table.storagePolicy()))
+			.findFirst()
+			.orElse(null);
+		List<String> lacks = (current != null) ? target.lacksToReplace(current)
+				: List.of("the table's policy '%s' (not in system.storage_policies)".formatted(table.storagePolicy()));
+		if (requested.equals(MOVE) && !lacks.isEmpty()) {
+			throw invalid(("--strategy move: storage policy '%s' cannot replace policy '%s' of %s in place: it lacks %s "
+					+ "(ClickHouse requires every volume of the current policy, by name, with its disks). Add them to "
+					+ "'%s', or copy with --strategy auto").formatted(target.name(), table.storagePolicy(),
+							job.qualifiedTable(), String.join(", ", lacks), target.name()));
+		}
+		if (requested.equals(MOVE) && target.s3Volume().isEmpty()) {
+			throw invalid("--strategy move: storage policy '%s' has no volume whose disks are all S3 disks to move parts to"
+				.formatted(target.name()));
+		}
+		return lacks.isEmpty() && target.s3Volume().isPresent();
+	}
+
+	private RepeatStatus moveInPlace(StepContribution contribution, JobExecution execution, TableJobParameters job,
+			TableInfo table, StoragePolicy policy, String version) {
+		StoragePolicy.Volume volume = policy.s3Volume().orElseThrow();
+		var context = execution.getExecutionContext();
+		context.putString(MigrationOutcome.CHOSEN, MOVE);
+		context.putString(MigrationOutcome.MOVE_VOLUME, volume.name());
+		context.putString(MigrationOutcome.MOVE_DISKS, String.join(",", volume.diskNames()));
+		logger.info("Table {} ({}, {} rows, {} bytes): storage policy '{}' -> '{}' in place on ClickHouse {} at {}: "
+				+ "parts move to volume '{}' (disks {}); no second table, no swap", table.qualifiedName(), table.engine(),
+				table.totalRows(), table.totalBytes(), table.storagePolicy(), policy.name(), version, job.clickhouse(),
+				volume.name(), volume.diskNames());
+		StoragePolicy.Volume first = policy.firstVolume();
+		if (!first.s3()) {
+			logger.warn("Table {}: new inserts will land on volume '{}' (disks {}), the first volume of policy '{}', "
+					+ "which is not on S3: only the parts there now move", table.qualifiedName(), first.name(),
+					first.diskNames(), policy.name());
+		}
+		if (TableJobParameters.flag(execution.getJobParameters(), TableJobParameters.KEEP_SOURCE)) {
+			logger.info("Table {}: --keep-source has no effect in place: there is no second table", table.qualifiedName());
+		}
+		contribution.setExitStatus(MigrationOutcome.MOVE);
 		return RepeatStatus.FINISHED;
 	}
 
@@ -209,8 +290,7 @@ public class CheckPolicyTasklet implements Tasklet {
 				&& this.progress.unfinished(job.qualifiedTable()).isPresent();
 	}
 
-	private StoragePolicy checkedPolicy(TableJobParameters job) {
-		List<StoragePolicy> policies = this.catalog.storagePolicies();
+	private StoragePolicy checkedPolicy(TableJobParameters job, List<StoragePolicy> policies) {
 		StoragePolicy policy = policies.stream()
 			.filter((candidate) -> candidate.name().equals(job.targetPolicy()))
 			.findFirst()

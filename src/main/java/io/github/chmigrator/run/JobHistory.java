@@ -51,7 +51,7 @@ public class JobHistory {
 	private static String partitions(JobExecution execution) {
 		List<StepExecution> workers = execution.getStepExecutions()
 			.stream()
-			.filter((step) -> step.getStepName().startsWith(PartitionPlanner.WORKER_STEP + ":"))
+			.filter((step) -> PartitionPlanner.isWorker(step.getStepName()))
 			.toList();
 		long done = workers.stream().filter((step) -> step.getStatus() == BatchStatus.COMPLETED).count();
 		return workers.isEmpty() ? "-" : done + "/" + workers.size();

@@ -1,0 +1,215 @@
+package io.github.chmigrator.move;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import io.github.chmigrator.clickhouse.Sql;
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.support.ChildLogs;
+import io.github.chmigrator.support.ClickHouseStack;
+import io.github.chmigrator.support.JobRepositoryFiles;
+import io.github.chmigrator.support.JobRepositoryFiles.Execution;
+import io.github.chmigrator.support.Migrator;
+import io.github.chmigrator.support.TableFingerprint;
+import io.github.chmigrator.support.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The in-place migration ({@code --strategy move}, chosen by {@code auto} for a compatible policy)
+ * on the real engine: the test stack's policy {@code s3_first} has the {@code s3} volume first and
+ * the {@code default} volume (the local disk, policy {@code default}'s only volume) second.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class MoveIntegrationTests {
+
+	private static final String POLICY = "s3_first";
+
+	private static TestDatabase db;
+
+	@TempDir
+	Path workDir;
+
+	private final List<Process> children = new ArrayList<>();
+
+	@BeforeAll
+	static void createDatabase() {
+		db = new TestDatabase(ClickHouseStack.get(), "it_move");
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		db.close();
+	}
+
+	@AfterEach
+	void killChildren() throws InterruptedException {
+		for (Process child : this.children) {
+			if (child.isAlive()) {
+				child.destroyForcibly();
+				child.waitFor(20, TimeUnit.SECONDS);
+			}
+		}
+	}
+
+	@Test
+	void autoMigratesToACompatiblePolicyInPlaceKeepingTheTableItsPartsAndItsRows() throws Exception {
+		String table = "in_place";
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+		String uuid = uuid(table);
+		List<String> partsBefore = parts(table);
+
+		int exit = migrator().runTable(db, table, "--s3-policy", POLICY);
+
+		assertThat(exit).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo(POLICY);
+		assertThat(uuid(table)).as("the same table").isEqualTo(uuid);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(parts(table)).as("the same parts, by name").isEqualTo(partsBefore);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+		assertThat(migratorStatements("CREATE", Sql.identifier(db.name()) + ".`" + table + "__")).as("no work or staging table was ever created").isZero();
+		long first = JobRepositoryFiles.jobExecutions(this.workDir).get(0).id();
+		assertThat(JobRepositoryFiles.stepExecutions(this.workDir, first)).extracting(Execution::name)
+			.contains("checkPolicy", "setPolicy", "planMoves", "movePartitions", "validateMoves", "movePartition:p0",
+					"movePartition:p3")
+			.doesNotContain("cloneSchema", "copyPartitions", "swapTables");
+		assertThat(JobRepositoryFiles.rows(this.workDir, """
+				SELECT C.SHORT_CONTEXT FROM BATCH_STEP_EXECUTION SE
+				JOIN BATCH_STEP_EXECUTION_CONTEXT C ON C.STEP_EXECUTION_ID = SE.STEP_EXECUTION_ID
+				WHERE SE.STEP_NAME LIKE 'movePartition:%' AND SE.STATUS = 'COMPLETED'""")).hasSize(4)
+			.allSatisfy((row) -> assertThat(row.get(0)).contains("\"state\":\"DONE\"")
+				.contains("\"copiedRows\":[\"java.lang.Long\",500]")
+				.contains("\"movedParts\":2"));
+
+		assertThat(migrator().runTable(db, table, "--s3-policy", POLICY)).as("a rerun").isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+	}
+
+	@Test
+	void strategyMoveWithAPolicyThatCannotReplaceTheTablesExitsTwoNamingWhatItLacksAndChangesNothing(
+			CapturedOutput output) {
+		String table = "incompatible";
+		createTable(table);
+		List<String> partsBefore = parts(table);
+
+		int exit = migrator().runTable(db, table, "--s3-policy", "s3", "--strategy", "move");
+
+		assertThat(exit).isEqualTo(ExitCodes.INVALID);
+		assertThat(output).contains("--strategy move: storage policy 's3' cannot replace policy 'default' of it_move.incompatible "
+				+ "in place: it lacks volume 'default' (disks [default])");
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo("default");
+		assertThat(parts(table)).isEqualTo(partsBefore);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("default");
+		assertThat(migratorStatements("ALTER", Sql.qualified(db.name(), table))).as("no ALTER sent").isZero();
+	}
+
+	@Test
+	void aRunKilledRightAfterAMoveIsFinishedExactlyByTheRerun() throws Exception {
+		String table = "killed_move";
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+		List<String> partsBefore = parts(table);
+		String[] command = { "--db", db.name(), "--table", table, "--s3-policy", POLICY };
+		Path childLog = this.workDir.resolve("child.log");
+
+		Process child = migrator().separateJvm(childLog, with(command, "--migrator.halt-at=move.afterMove@1")).start();
+		this.children.add(child);
+
+		assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
+		assertThat(child.exitValue()).as("exit code of the killed run; its log:%n%s", ChildLogs.read(childLog)).isEqualTo(137);
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo(POLICY);
+		assertThat(TableFingerprint.of(db, table)).as("every row readable while half moved").isEqualTo(before);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("default", "s3");
+
+		assertThat(migrator().run(command)).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(parts(table)).isEqualTo(partsBefore);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+		assertThat(JobRepositoryFiles.jobExecutions(this.workDir)).extracting(Execution::status)
+			.containsExactly("FAILED", "COMPLETED");
+	}
+
+	@Test
+	void insertsAMutationAndAnAddedColumnDuringTheMoveAreAllKeptAndEndOnS3() throws Exception {
+		String table = "busy";
+		createTable(table);
+		String qualified = Sql.qualified(db.name(), table);
+		Path childLog = this.workDir.resolve("child.log");
+		Process child = migrator().separateJvm(childLog, "--db", db.name(), "--table", table, "--s3-policy", POLICY,
+				"--insert-interval", "2").start();
+		this.children.add(child);
+		ChildLogs.await(child, childLog, "partition 0 [1/4]");
+
+		// merges run again: the mutation needs them, and merged parts must move too
+		db.execute("SYSTEM START MERGES " + qualified,
+				"INSERT INTO " + qualified + " SELECT number % 4, number, toString(number) FROM numbers(2000, 400)",
+				"ALTER TABLE " + qualified + " ADD COLUMN extra UInt32 DEFAULT 7",
+				"ALTER TABLE " + qualified + " UPDATE s = concat(s, '!') WHERE id % 10 = 0 SETTINGS mutations_sync = 2",
+				"INSERT INTO " + qualified + " SELECT number % 4, number, toString(number), 1 FROM numbers(2400, 100)");
+
+		assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
+		assertThat(child.exitValue()).as("exit code; its log:%n%s", ChildLogs.read(childLog)).isZero();
+		assertThat(db.count(table)).isEqualTo(2500);
+		assertThat(db.count(table, "s LIKE '%!'")).isEqualTo(240);
+		assertThat(db.count(table, "extra = 1")).isEqualTo(100);
+		assertThat(db.count(table, "extra = 7")).isEqualTo(2400);
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo(POLICY);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+	}
+
+	private Migrator migrator() {
+		return new Migrator(ClickHouseStack.get(), this.workDir);
+	}
+
+	/** Four partitions of two parts each, 2000 distinct rows, on policy {@code default}, merges stopped. */
+	private static void createTable(String table) {
+		String qualified = Sql.qualified(db.name(), table);
+		db.execute("CREATE TABLE " + qualified + " (p UInt8, id UInt64, s String) ENGINE = MergeTree PARTITION BY p ORDER BY id",
+				"SYSTEM STOP MERGES " + qualified,
+				"INSERT INTO " + qualified + " SELECT number % 4, number, toString(number) FROM numbers(1000)",
+				"INSERT INTO " + qualified + " SELECT number % 4, number, toString(number) FROM numbers(1000, 1000)");
+	}
+
+	private static String uuid(String table) {
+		return db.client()
+			.queryFirst("SELECT toString(uuid) FROM system.tables WHERE database = " + Sql.literal(db.name()) + " AND name = "
+					+ Sql.literal(table), (row) -> row.getString(1))
+			.orElseThrow();
+	}
+
+	private static List<String> parts(String table) {
+		return db.client()
+			.query("SELECT name FROM system.parts WHERE database = " + Sql.literal(db.name()) + " AND table = "
+					+ Sql.literal(table) + " AND active ORDER BY name", (row) -> row.getString(1));
+	}
+
+	/** The migrator's statements whose text contains both strings. */
+	private static long migratorStatements(String text, String also) {
+		db.execute("SYSTEM FLUSH LOGS");
+		return db.client()
+			.queryFirst("""
+					SELECT count() FROM system.query_log
+					WHERE log_comment = 'clickhouse-migrator' AND position(query, %s) > 0 AND position(query, %s) > 0"""
+				.formatted(Sql.literal(text), Sql.literal(also)), (row) -> row.getLong(1))
+			.orElseThrow();
+	}
+
+	private static String[] with(String[] command, String... more) {
+		List<String> all = new ArrayList<>(List.of(command));
+		all.addAll(List.of(more));
+		return all.toArray(String[]::new);
+	}
+
+}
