@@ -38,6 +38,7 @@ import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.report.ReportWriter;
 import io.github.chmigrator.run.DatabaseRunner;
+import io.github.chmigrator.run.DryRun;
 import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunReports;
@@ -116,11 +117,12 @@ public class ClickhouseMigratorApplication {
 
 	@Bean
 	MigrationCommand migrationCommand(TableRunner tableRunner, TableAbort tableAbort, ClickHouseCatalog catalog,
-			ReportWriter reportWriter,
+			TableOperations operations, ReportWriter reportWriter,
 			JobRepository jobRepository, ObjectProvider<RunListener> listeners, ClickHouseSettings clickhouse,
 			MigrationSettings migration, S3Settings s3) {
 		return new MigrationCommand(tableRunner, tableAbort, new DatabaseRunner(catalog, tableRunner), new RunReports(reportWriter),
-				new JobHistory(jobRepository), listeners.orderedStream().toList(), clickhouse, migration, s3);
+				new JobHistory(jobRepository), new DryRun(catalog, operations, reportWriter), listeners.orderedStream().toList(),
+				clickhouse, migration, s3);
 	}
 
 	@Bean

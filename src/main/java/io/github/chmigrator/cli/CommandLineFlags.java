@@ -35,6 +35,8 @@ public final class CommandLineFlags {
 			new Flag("--user", "clickhouse.user", Kind.TEXT, List.of()),
 			new Flag("--password", "clickhouse.password", Kind.TEXT, List.of()),
 			new Flag("--s3-policy", "s3.policy", Kind.TEXT, List.of()),
+			new Flag("--target-policy", "s3.policy", Kind.TEXT, List.of()),
+			new Flag("--direction", "migration.direction", Kind.CHOICE, List.of("to-s3", "to-local")),
 			new Flag("--insert-interval", "migration.insert-interval", Kind.DECIMAL, List.of()),
 			new Flag("--resume", "migration.resume", Kind.SWITCH, List.of()),
 			new Flag("--log-path", "logging.file.path", Kind.TEXT, List.of()),
@@ -50,6 +52,7 @@ public final class CommandLineFlags {
 			new Flag("--keep-source", "migration.keep-source", Kind.SWITCH, List.of()),
 			new Flag("--accept-source-changes", "migration.accept-source-changes", Kind.SWITCH, List.of()),
 			new Flag("--abort", "migration.abort", Kind.SWITCH, List.of()),
+			new Flag("--dry-run", "migration.dry-run", Kind.SWITCH, List.of()),
 			new Flag("--verify", "migration.verify", Kind.CHOICE, List.of("count", "checksum")),
 			new Flag("--restart", "migration.restart", Kind.ID, List.of()),
 			new Flag("--list", "migration.list", Kind.SWITCH, List.of()),
@@ -167,7 +170,8 @@ public final class CommandLineFlags {
 				  --port PORT              ClickHouse HTTP port (CH_PORT, default 8123)
 				  --user USER              ClickHouse user (CH_USER, default default)
 				  --password PASSWORD      ClickHouse password (CH_PASSWORD; prefer the variable)
-				  --s3-policy NAME         target storage policy (S3_POLICY, default s3)
+				  --s3-policy NAME         target storage policy (S3_POLICY, default s3); --target-policy is the same
+				  --direction to-s3|to-local  to-local moves a table back from S3 to the policy's local disks (default to-s3)
 				  --insert-interval SEC    pause after each partition or batch (MIGRATION_INSERT_INTERVAL, default 1.0)
 				  --resume                 resume an interrupted run (MIGRATION_RESUME; reruns always resume)
 				  --strategy auto|attach|insert|move
@@ -177,6 +181,7 @@ public final class CommandLineFlags {
 				  --keep-source            keep source partitions and the old table as <table>_origin
 				  --accept-source-changes  after a stop for a source change you carried to the work table
 				  --abort                  put the partitions a stopped migration moved back, and abandon it
+				  --dry-run                print and write (JSON, beside the reports) what the run would do; change nothing
 				  --verify count|checksum  validation depth (default count)
 				  --parallelism N          partitions copied at once (default 1)
 				  --max-bytes-per-second N average copy rate per table not to exceed (MIGRATION_MAX_BYTES_PER_SECOND,

@@ -22,6 +22,7 @@ import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunReports;
 import io.github.chmigrator.run.RunSummary;
+import io.github.chmigrator.run.DryRun;
 import io.github.chmigrator.run.TableAbort;
 import io.github.chmigrator.run.TableOutcome;
 import io.github.chmigrator.run.TableRunner;
@@ -53,11 +54,14 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 
 	private final S3Settings s3;
 
+	private final DryRun dryRun;
+
 	private int exitCode = ExitCodes.OK;
 
 	public MigrationCommand(TableRunner tables, TableAbort aborts, DatabaseRunner databases, RunReports runReports,
-			JobHistory history, List<RunListener> listeners, ClickHouseSettings clickhouse, MigrationSettings migration,
-			S3Settings s3) {
+			JobHistory history, DryRun dryRun, List<RunListener> listeners, ClickHouseSettings clickhouse,
+			MigrationSettings migration, S3Settings s3) {
+		this.dryRun = dryRun;
 		this.tables = tables;
 		this.aborts = aborts;
 		this.databases = databases;
@@ -75,6 +79,10 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 			this.migration.validate();
 			if (this.migration.list()) {
 				this.history.print(System.out);
+				return;
+			}
+			if (this.migration.dryRun()) {
+				this.exitCode = this.dryRun.run(this.clickhouse.endpoint(), this.migration, this.s3.policy(), System.out);
 				return;
 			}
 			RunSummary run = execute();

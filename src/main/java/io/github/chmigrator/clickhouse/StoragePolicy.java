@@ -55,13 +55,26 @@ public record StoragePolicy(String name, List<Volume> volumes) {
 	}
 
 	/**
-	 * Where an in-place migration moves parts to: the first volume whose disks all store on S3;
-	 * empty when there is none.
+	 * Where an in-place migration to S3 moves parts to: the first volume whose disks all store on
+	 * S3; empty when there is none.
 	 */
 	public Optional<Volume> s3Volume() {
+		return destination(true);
+	}
+
+	/**
+	 * Where an in-place migration moves parts to: the first volume whose disks all store on S3
+	 * ({@code toS3}), or all store locally (back from S3); empty when there is none.
+	 */
+	public Optional<Volume> destination(boolean toS3) {
 		return volumes.stream()
-			.filter(Volume::s3)
+			.filter((volume) -> !volume.disks().isEmpty() && volume.disks().stream().allMatch((disk) -> disk.s3() == toS3))
 			.findFirst();
+	}
+
+	/** Whether any volume of the policy stores on a disk that is not an S3 disk. */
+	public boolean hasLocalDisk() {
+		return volumes.stream().flatMap((volume) -> volume.disks().stream()).anyMatch((disk) -> !disk.s3());
 	}
 
 	/** The volume new parts are written to (inserts, and merges when it has room). */

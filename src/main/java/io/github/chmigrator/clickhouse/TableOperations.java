@@ -299,6 +299,19 @@ public class TableOperations {
 						row.getLong(5), row.getString(6)));
 	}
 
+	/** Bytes on disk of a table's active parts, per disk, in one read. */
+	public Map<String, Long> bytesPerDisk(String database, String table) {
+		Map<String, Long> bytes = new LinkedHashMap<>();
+		this.client.query("""
+				SELECT disk_name, sum(bytes_on_disk)
+				FROM system.parts
+				WHERE database = %s AND table = %s AND active
+				GROUP BY disk_name
+				ORDER BY disk_name""".formatted(Sql.literal(database), Sql.literal(table)),
+				(row) -> bytes.put(row.getString(1), row.getLong(2)));
+		return bytes;
+	}
+
 	/** The partitions of a table with active data parts off the given disks, with how many, in one read. */
 	public Map<String, Long> partsOffDisks(String database, String table, Collection<String> disks) {
 		Map<String, Long> off = new LinkedHashMap<>();

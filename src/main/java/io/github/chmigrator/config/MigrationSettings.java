@@ -28,6 +28,8 @@ import io.github.chmigrator.core.MigratorException;
  * copied per second), 0 for no limit
  * @param batchPartitions small partitions copied together, at most (1: one by one)
  * @param batchBytes the bytes of a batch of small partitions, at most (a larger partition is copied alone)
+ * @param dryRun print and write what the run would do, change nothing
+ * @param direction {@code to-s3}, or {@code to-local}: back from S3 to a policy on local disks
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
@@ -36,7 +38,13 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		@DefaultValue("count") String verify, @DefaultValue("1") int parallelism, Long restart,
 		@DefaultValue("false") boolean list, String progressFile, @DefaultValue("false") boolean acceptSourceChanges,
 		@DefaultValue("false") boolean abort, @DefaultValue("0") long maxBytesPerSecond,
-		@DefaultValue("100") int batchPartitions, @DefaultValue("67108864") long batchBytes) {
+		@DefaultValue("100") int batchPartitions, @DefaultValue("67108864") long batchBytes,
+		@DefaultValue("false") boolean dryRun, @DefaultValue("to-s3") String direction) {
+
+	/** Whether the run moves tables to S3 (the default), not back to local disks. */
+	public boolean toS3() {
+		return !direction.equals("to-local");
+	}
 
 	/** Rejects values no run can start with, naming the flag. */
 	public void validate() {
@@ -45,6 +53,8 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		require(maxBytesPerSecond >= 0, "--max-bytes-per-second must be 0 (no limit) or more (got " + maxBytesPerSecond + ")");
 		require(batchPartitions >= 1, "--batch-partitions must be 1 (no batches) or more (got " + batchPartitions + ")");
 		require(batchBytes >= 0, "--batch-bytes must be 0 (no batches) or more (got " + batchBytes + ")");
+		require(!dryRun || (this.restart == null && !this.list && !this.abort),
+				"--dry-run plans a table (--mode single) or a database (--mode full): not with --restart, --list or --abort");
 		if (this.restart != null || this.list) {
 			return;
 		}
@@ -54,6 +64,8 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		require(!abort || mode.equals("single"), "--abort works on one table: --mode single --db D --table T");
 		require(strategy.equals("auto") || strategy.equals("attach") || strategy.equals("insert") || strategy.equals("move"),
 				"--strategy must be 'auto', 'attach', 'insert' or 'move' (got '" + strategy + "')");
+		require(direction.equals("to-s3") || direction.equals("to-local"),
+				"--direction must be 'to-s3' or 'to-local' (got '" + direction + "')");
 		require(verify.equals("count") || verify.equals("checksum"),
 				"--verify must be 'count' or 'checksum' (got '" + verify + "')");
 	}

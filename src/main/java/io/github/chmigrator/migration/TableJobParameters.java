@@ -47,6 +47,11 @@ public record TableJobParameters(String clickhouse, String server, String databa
 
 	public static final String STRATEGY = "strategy";
 
+	/** Non-identifying: {@code to-s3} (the default) or {@code to-local}, back from S3. */
+	public static final String DIRECTION = "direction";
+
+	public static final String TO_LOCAL = "to-local";
+
 	public static final String KEEP_SOURCE = "keepSource";
 
 	public static final String VERIFY = "verify";
@@ -61,6 +66,11 @@ public record TableJobParameters(String clickhouse, String server, String databa
 	public static final String RESUME = "resume";
 
 	public static final String ACCEPT_SOURCE_CHANGES = "acceptSourceChanges";
+
+	/** Whether the job moves the table to S3 (the default), not back to local disks. */
+	public static boolean toS3(JobParameters parameters) {
+		return !TO_LOCAL.equals(parameters.getString(DIRECTION));
+	}
 
 	/** A boolean run parameter ({@link #KEEP_SOURCE}, {@link #RESUME}); absent is {@code false}. */
 	public static boolean flag(JobParameters parameters, String name) {
@@ -80,6 +90,7 @@ public record TableJobParameters(String clickhouse, String server, String databa
 			.addString(TARGET_POLICY, targetPolicy)
 			.addLong(GENERATION, generation)
 			.addString(STRATEGY, settings.strategy(), false)
+			.addString(DIRECTION, settings.direction(), false)
 			.addString(KEEP_SOURCE, Boolean.toString(settings.keepSource()), false)
 			.addString(VERIFY, settings.verify(), false)
 			.addDouble(INSERT_INTERVAL, settings.insertInterval(), false)

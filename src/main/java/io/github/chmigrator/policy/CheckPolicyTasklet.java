@@ -1,7 +1,6 @@
 package io.github.chmigrator.policy;
 
 import java.util.List;
-import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +38,7 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private static final int TABLES_LISTED = 20;
 
-	private static final String MOVE = PartitionPlanner.MOVE;
+	private static final String MOVE = TableChecks.MOVE;
 
 	private static final String COPY = "copy";
 
@@ -55,6 +54,8 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private final JobRepository jobRepository;
 
+	private final TableChecks checks;
+
 	public CheckPolicyTasklet(JobRepository jobRepository, ClickHouseCatalog catalog, TableOperations operations,
 			OwnedTables owned, ProgressImport progress, SourceChanges changes) {
 		this.jobRepository = jobRepository;
@@ -63,6 +64,7 @@ public class CheckPolicyTasklet implements Tasklet {
 		this.owned = owned;
 		this.progress = progress;
 		this.changes = changes;
+		this.checks = new TableChecks(catalog);
 	}
 
 	@Override
@@ -71,24 +73,24 @@ public class CheckPolicyTasklet implements Tasklet {
 		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
 		String version = this.catalog.serverVersion();
 		checkServer(job, execution);
-		String databaseEngine = this.catalog.databaseEngine(job.database())
-			.orElseThrow(() -> invalid("database '%s' does not exist on %s".formatted(job.database(), job.clickhouse())));
-		TableInfo table = this.catalog.table(job.database(), job.table()).orElseThrow(() -> unknownTable(job));
+		TableInfo table = this.checks.table(job);
 		List<StoragePolicy> policies = this.catalog.storagePolicies();
-		StoragePolicy policy = checkedPolicy(job, policies);
-		checkEngine(table);
-		checkDatabaseEngine(job, databaseEngine);
+		boolean toS3 = TableJobParameters.toS3(execution.getJobParameters());
+		StoragePolicy policy = this.checks.targetPolicy(job, policies, toS3);
 		boolean workTableExists = checkOwnTables(job, execution, table);
-		boolean inPlace = inPlace(job, execution, table, policy, policies, workTableExists);
+		TableChecks.Choice choice = choice(job, execution, table, policy, policies, workTableExists, toS3);
+		this.checks.engine(table, choice, policy);
+		this.checks.databaseEngine(job, choice);
+		boolean inPlace = choice.inPlace();
 		if (table.storagePolicy().equals(policy.name())) {
 			if (workTableExists) {
 				logger.info("Table {} was swapped by an earlier run that did not finish: resuming", table.qualifiedName());
 				return RepeatStatus.FINISHED;
 			}
 			if (inPlace && (MOVE.equals(execution.getExecutionContext().getString(MigrationOutcome.CHOSEN, ""))
-					|| !this.operations.partsOffDisks(job.database(), job.table(), policy.s3Volume().orElseThrow().diskNames())
+					|| !this.operations.partsOffDisks(job.database(), job.table(), choice.destination().diskNames())
 						.isEmpty())) {
-				return moveInPlace(contribution, execution, job, table, policy, version);
+				return moveInPlace(contribution, execution, job, table, policy, choice.destination(), version);
 			}
 			logger.info("Table {} is already on storage policy '{}': nothing to migrate", table.qualifiedName(),
 					policy.name());
@@ -96,7 +98,7 @@ public class CheckPolicyTasklet implements Tasklet {
 			return RepeatStatus.FINISHED;
 		}
 		if (inPlace) {
-			return moveInPlace(contribution, execution, job, table, policy, version);
+			return moveInPlace(contribution, execution, job, table, policy, choice.destination(), version);
 		}
 		execution.getExecutionContext().putString(MigrationOutcome.CHOSEN, COPY);
 		boolean keepSource = TableJobParameters.flag(contribution.getStepExecution().getJobParameters(),
@@ -124,17 +126,20 @@ public class CheckPolicyTasklet implements Tasklet {
 	}
 
 	/**
-	 * Whether the table migrates in place ({@code move}): what an earlier attempt chose, else
-	 * {@code --strategy move}, or {@code auto} when the target policy can replace the table's
-	 * policy ({@link StoragePolicy#lacksToReplace}) and has an all-S3 volume to move parts to.
-	 * {@code --strategy move} with a policy that cannot is refused, naming what it lacks.
+	 * How the table migrates ({@link TableChecks#choose}): in place when an earlier attempt chose
+	 * so; as a copy when a copy has begun (a work table, a plan), which {@code --strategy move}
+	 * cannot take over.
 	 */
-	private boolean inPlace(TableJobParameters job, JobExecution execution, TableInfo table, StoragePolicy target,
-			List<StoragePolicy> policies, boolean workTableExists) {
+	private TableChecks.Choice choice(TableJobParameters job, JobExecution execution, TableInfo table,
+			StoragePolicy target, List<StoragePolicy> policies, boolean workTableExists, boolean toS3) {
 		String chosen = execution.getExecutionContext().getString(MigrationOutcome.CHOSEN, "");
 		String requested = execution.getJobParameters().getString(TableJobParameters.STRATEGY, "auto");
 		if (chosen.equals(MOVE)) {
-			return true;
+			String volume = execution.getExecutionContext().getString(MigrationOutcome.MOVE_VOLUME);
+			return new TableChecks.Choice(MOVE, "an earlier attempt began moving in place", List.of(),
+					target.volume(volume).orElseThrow(() -> invalid(("storage policy '%s' has no volume '%s' any more, "
+							+ "where job instance %d moves the parts of %s").formatted(target.name(), volume,
+									execution.getJobInstanceId(), job.qualifiedTable()))));
 		}
 		boolean copyStarted = chosen.equals(COPY) || workTableExists
 				|| execution.getExecutionContext().containsKey(PartitionPlanner.PLAN);
@@ -143,31 +148,14 @@ public class CheckPolicyTasklet implements Tasklet {
 					+ "place. Rerun with --strategy auto to finish the copy, or --abort it first")
 				.formatted(execution.getJobInstanceId(), job.qualifiedTable(), job.database(), job.workTable()));
 		}
-		if (copyStarted || !(requested.equals(MOVE) || requested.equals("auto"))) {
-			return false;
+		if (copyStarted) {
+			return new TableChecks.Choice(requested.equals(MOVE) ? "auto" : requested, "a copy has begun", List.of(), null);
 		}
-		StoragePolicy current = policies.stream()
-			.filter((candidate) -> candidate.name().equals(table.storagePolicy()))
-			.findFirst()
-			.orElse(null);
-		List<String> lacks = (current != null) ? target.lacksToReplace(current)
-				: List.of("the table's policy '%s' (not in system.storage_policies)".formatted(table.storagePolicy()));
-		if (requested.equals(MOVE) && !lacks.isEmpty()) {
-			throw invalid(("--strategy move: storage policy '%s' cannot replace policy '%s' of %s in place: it lacks %s "
-					+ "(ClickHouse requires every volume of the current policy, by name, with its disks). Add them to "
-					+ "'%s', or copy with --strategy auto").formatted(target.name(), table.storagePolicy(),
-							job.qualifiedTable(), String.join(", ", lacks), target.name()));
-		}
-		if (requested.equals(MOVE) && target.s3Volume().isEmpty()) {
-			throw invalid("--strategy move: storage policy '%s' has no volume whose disks are all S3 disks to move parts to"
-				.formatted(target.name()));
-		}
-		return lacks.isEmpty() && target.s3Volume().isPresent();
+		return this.checks.choose(requested, toS3, table, target, policies);
 	}
 
 	private RepeatStatus moveInPlace(StepContribution contribution, JobExecution execution, TableJobParameters job,
-			TableInfo table, StoragePolicy policy, String version) {
-		StoragePolicy.Volume volume = policy.s3Volume().orElseThrow();
+			TableInfo table, StoragePolicy policy, StoragePolicy.Volume volume, String version) {
 		var context = execution.getExecutionContext();
 		context.putString(MigrationOutcome.CHOSEN, MOVE);
 		context.putString(MigrationOutcome.MOVE_VOLUME, volume.name());
@@ -177,10 +165,10 @@ public class CheckPolicyTasklet implements Tasklet {
 				table.totalRows(), table.totalBytes(), table.storagePolicy(), policy.name(), version, job.clickhouse(),
 				volume.name(), volume.diskNames());
 		StoragePolicy.Volume first = policy.firstVolume();
-		if (!first.s3()) {
+		if (!first.name().equals(volume.name())) {
 			logger.warn("Table {}: new inserts will land on volume '{}' (disks {}), the first volume of policy '{}', "
-					+ "which is not on S3: only the parts there now move", table.qualifiedName(), first.name(),
-					first.diskNames(), policy.name());
+					+ "not on volume '{}': only the parts there now move", table.qualifiedName(), first.name(),
+					first.diskNames(), policy.name(), volume.name());
 		}
 		if (TableJobParameters.flag(execution.getJobParameters(), TableJobParameters.KEEP_SOURCE)) {
 			logger.info("Table {}: --keep-source has no effect in place: there is no second table", table.qualifiedName());
@@ -237,31 +225,6 @@ public class CheckPolicyTasklet implements Tasklet {
 		return this.catalog.table(job.database(), job.workTable()).isPresent();
 	}
 
-	/**
-	 * The swap keeps materialized views fed only where the database lets the new table take the old
-	 * one's place for them: {@code EXCHANGE TABLES} in Atomic databases does (views follow the
-	 * name); the {@code RENAME} swap of Ordinary databases does not, so an Ordinary table that
-	 * views read from is refused. A Replicated database replicates DDL (the work table, the
-	 * exchange) to every replica while the copy is local to this one: refused.
-	 */
-	private void checkDatabaseEngine(TableJobParameters job, String engine) {
-		if (engine.equals("Atomic")) {
-			return;
-		}
-		if (engine.equals("Ordinary")) {
-			List<String> views = this.catalog.dependentViews(job.database(), job.table());
-			if (!views.isEmpty()) {
-				throw invalid(("table %s is read by %s, and database %s is Ordinary: after the RENAME swap these views "
-						+ "would receive nothing. Move the table to an Atomic database (where EXCHANGE TABLES keeps them fed), "
-						+ "or drop the views during the migration").formatted(job.qualifiedTable(), String.join(", ", views),
-								job.database()));
-			}
-			return;
-		}
-		throw invalid(("database %s uses the %s engine: only Atomic and Ordinary databases are supported (a Replicated "
-				+ "database replicates the work table and the swap to every replica while the copy is local)")
-			.formatted(job.database(), engine));
-	}
 
 	/**
 	 * Detached parts live in the table's directory and go with it: the old table is dropped after
@@ -290,42 +253,8 @@ public class CheckPolicyTasklet implements Tasklet {
 				&& this.progress.unfinished(job.qualifiedTable()).isPresent();
 	}
 
-	private StoragePolicy checkedPolicy(TableJobParameters job, List<StoragePolicy> policies) {
-		StoragePolicy policy = policies.stream()
-			.filter((candidate) -> candidate.name().equals(job.targetPolicy()))
-			.findFirst()
-			.orElseThrow(() -> invalid("storage policy '%s' does not exist on %s; existing policies: %s".formatted(
-					job.targetPolicy(), job.clickhouse(),
-					policies.stream().map(StoragePolicy::name).collect(Collectors.joining(", ")))));
-		if (!policy.hasS3Disk()) {
-			throw invalid("storage policy '%s' has no S3 disk (disks: %s); choose a policy that stores on S3".formatted(
-					policy.name(), policy.volumes()
-						.stream()
-						.flatMap((volume) -> volume.disks().stream())
-						.map((disk) -> disk.name() + " " + disk.type())
-						.collect(Collectors.joining(", "))));
-		}
-		return policy;
-	}
 
-	private static void checkEngine(TableInfo table) {
-		if (table.isReplicated()) {
-			throw invalid("table %s uses %s: Replicated* engines are not supported yet".formatted(table.qualifiedName(),
-					table.engine()));
-		}
-		if (!table.isMergeTreeFamily()) {
-			throw invalid("table %s uses %s: only MergeTree-family tables have a storage policy to migrate"
-				.formatted(table.qualifiedName(), table.engine()));
-		}
-	}
 
-	private MigratorException unknownTable(TableJobParameters job) {
-		List<String> names = this.catalog.tables(job.database()).stream().map(TableInfo::name).toList();
-		String listed = names.stream().limit(TABLES_LISTED).collect(Collectors.joining(", "))
-				+ ((names.size() > TABLES_LISTED) ? ", …" : "");
-		return invalid("table %s does not exist on %s; tables in %s: %s".formatted(job.qualifiedTable(),
-				job.clickhouse(), job.database(), names.isEmpty() ? "none" : listed));
-	}
 
 	private static MigratorException invalid(String message) {
 		return new MigratorException(ExitCodes.INVALID, message);

@@ -12,10 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.StoragePolicy;
+import io.github.chmigrator.clickhouse.TableInfo;
 import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.policy.TableChecks;
 import io.github.chmigrator.run.TableSelection.Decision;
 
 /**
@@ -41,7 +44,12 @@ public class DatabaseRunner {
 		if (this.catalog.databaseEngine(database).isEmpty()) {
 			throw new MigratorException(ExitCodes.INVALID, "database '%s' does not exist on %s".formatted(database, clickhouse));
 		}
-		List<Decision> decisions = TableSelection.decide(this.catalog.tables(database), targetPolicy);
+		List<StoragePolicy> policies = this.catalog.storagePolicies();
+		TableChecks checks = new TableChecks(this.catalog);
+		List<Decision> decisions = TableSelection.decide(this.catalog.tables(database), targetPolicy,
+				(table) -> policies.stream()
+					.filter((policy) -> policy.name().equals(targetPolicy))
+					.anyMatch((policy) -> inPlace(checks, settings, table, policy, policies)));
 		long selected = decisions.stream().filter(Decision::migrate).count();
 		logger.info("Database {}: {} tables, {} to migrate to policy '{}', {} skipped", database, decisions.size(), selected,
 				targetPolicy, decisions.size() - selected);
@@ -75,6 +83,16 @@ public class DatabaseRunner {
 			executor.shutdown();
 		}
 		return new RunSummary("full", database, targetPolicy, clickhouse, start, Instant.now(), outcomes);
+	}
+
+	private static boolean inPlace(TableChecks checks, MigrationSettings settings, TableInfo table,
+			StoragePolicy target, List<StoragePolicy> policies) {
+		try {
+			return checks.choose(settings.strategy(), settings.toS3(), table, target, policies).inPlace();
+		}
+		catch (MigratorException ex) {
+			return false; // --strategy move with a policy that cannot: the table's own run says why
+		}
 	}
 
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import io.github.chmigrator.clickhouse.TableInfo;
@@ -35,15 +36,23 @@ public final class TableSelection {
 	}
 
 	public static List<Decision> decide(List<TableInfo> tables, String targetPolicy) {
+		return decide(tables, targetPolicy, (table) -> false);
+	}
+
+	/**
+	 * @param inPlace whether a table would migrate in place: {@code Replicated*} tables migrate
+	 * only so
+	 */
+	public static List<Decision> decide(List<TableInfo> tables, String targetPolicy, Predicate<TableInfo> inPlace) {
 		Set<String> names = tables.stream().map(TableInfo::name).collect(Collectors.toSet());
 		List<Decision> decisions = new ArrayList<>();
 		tables.stream()
 			.sorted(Comparator.comparing(TableInfo::name))
-			.forEach((table) -> decisions.add(new Decision(table, skipReason(table, targetPolicy, names))));
+			.forEach((table) -> decisions.add(new Decision(table, skipReason(table, targetPolicy, names, inPlace))));
 		return decisions;
 	}
 
-	static String skipReason(TableInfo table, String targetPolicy, Set<String> names) {
+	static String skipReason(TableInfo table, String targetPolicy, Set<String> names, Predicate<TableInfo> inPlace) {
 		String name = table.name();
 		if (VIEWS.contains(table.engine())) {
 			return "a view (" + table.engine() + ") has no data of its own";
@@ -63,8 +72,9 @@ public final class TableSelection {
 				&& names.contains(name.substring(0, name.length() - TableJobParameters.ORIGIN_SUFFIX.length()))) {
 			return "the original kept by an earlier --keep-source migration";
 		}
-		if (table.isReplicated()) {
-			return "Replicated* engines are not supported yet";
+		if (table.isReplicated() && !inPlace.test(table)) {
+			return "a Replicated* table migrates in place only, and policy '" + targetPolicy
+					+ "' cannot replace its policy '" + table.storagePolicy() + "' in place";
 		}
 		if (!table.isMergeTreeFamily()) {
 			return "engine " + table.engine() + " has no storage policy to migrate";

@@ -51,4 +51,13 @@ class StoragePolicyTests {
 		assertThat(S3_FIRST.firstVolume().s3()).isTrue();
 	}
 
+	@Test
+	void backFromS3PartsMoveToTheFirstVolumeWhoseDisksAreAllLocal() {
+		assertThat(TIERED.destination(false)).map(Volume::name).contains("default");
+		assertThat(TIERED.lacksToReplace(S3_FIRST)).isEmpty();
+		assertThat(S3_ONLY.destination(false)).isEmpty();
+		assertThat(S3_ONLY.hasLocalDisk()).isFalse();
+		assertThat(DEFAULT.hasLocalDisk()).isTrue();
+	}
+
 }

@@ -169,6 +169,43 @@ class MoveIntegrationTests {
 		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
 	}
 
+	@Test
+	void withDirectionToLocalATableMovesBackFromS3InPlaceToACompatiblePolicy() {
+		String table = "round_trip";
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+		String uuid = uuid(table);
+		List<String> partsBefore = parts(table);
+		assertThat(migrator().runTable(db, table, "--s3-policy", POLICY)).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+
+		int back = migrator().runTable(db, table, "--target-policy", "tiered", "--direction", "to-local");
+
+		assertThat(back).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo("tiered");
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("default");
+		assertThat(uuid(table)).isEqualTo(uuid);
+		assertThat(parts(table)).isEqualTo(partsBefore);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(migratorStatements("CREATE", Sql.identifier(db.name()) + ".`" + table + "__")).isZero();
+	}
+
+	@Test
+	void withDirectionToLocalATableOnAnS3OnlyPolicyIsCopiedBackWhenNoMoveCanDoIt() {
+		String table = "copied_back";
+		db.createPartitionedTable(table, 4, 2000, "storage_policy = 's3'");
+		TableFingerprint before = TableFingerprint.of(db, table);
+
+		assertThat(migrator().runTable(db, table, "--target-policy", "default")).as("to S3 by default: 'default' has none")
+			.isEqualTo(ExitCodes.INVALID);
+		int back = migrator().runTable(db, table, "--target-policy", "default", "--direction", "to-local");
+
+		assertThat(back).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo("default");
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("default");
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+	}
+
 	private Migrator migrator() {
 		return new Migrator(ClickHouseStack.get(), this.workDir);
 	}

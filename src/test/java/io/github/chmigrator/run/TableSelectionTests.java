@@ -40,8 +40,18 @@ class TableSelectionTests {
 		assertThat(reason(decisions, "tl")).contains("engine TinyLog");
 		assertThat(reason(decisions, "mem")).contains("engine Memory");
 		assertThat(reason(decisions, "kf")).contains("engine Kafka");
-		assertThat(reason(decisions, "rep")).contains("Replicated* engines are not supported yet");
+		assertThat(reason(decisions, "rep")).contains("a Replicated* table migrates in place only, and policy 's3' cannot "
+				+ "replace its policy 'default' in place");
 		assertThat(reason(decisions, "done")).contains("already on storage policy 's3'");
+	}
+
+	@Test
+	void aReplicatedTableIsMigratedWhenItWouldMigrateInPlace() {
+		List<Decision> decisions = TableSelection.decide(List.of(table("rep", "ReplicatedMergeTree", "default"),
+				table("other", "ReplicatedMergeTree", "fast")), "s3_first", (table) -> table.storagePolicy().equals("default"));
+
+		assertThat(reason(decisions, "rep")).isNull();
+		assertThat(reason(decisions, "other")).contains("migrates in place only");
 	}
 
 	@Test
