@@ -135,14 +135,20 @@ public class TableOperations {
 
 	/** Active data parts of a table matching a further {@code AND …} condition (empty for none). */
 	private List<PartInfo> dataParts(String database, String table, String condition) {
+		return dataParts(database, table, "name, partition_id, min_block_number, max_block_number, rows, has_lightweight_delete",
+				condition, (row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4),
+						row.getLong(5), row.getBoolean(6)));
+	}
+
+	/** Columns of the active data parts of a table matching a further {@code AND …} condition, in block order. */
+	private <T> List<T> dataParts(String database, String table, String columns, String condition,
+			ClickHouseClient.RowMapper<T> mapper) {
 		return this.client.query("""
-				SELECT name, partition_id, min_block_number, max_block_number, rows, has_lightweight_delete
+				SELECT %s
 				FROM system.parts
 				WHERE database = %s AND table = %s AND active AND %s%s
-				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
-				Sql.DATA_PARTS, condition),
-				(row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4), row.getLong(5),
-						row.getBoolean(6)));
+				ORDER BY partition_id, min_block_number""".formatted(columns, Sql.literal(database), Sql.literal(table),
+				Sql.DATA_PARTS, condition), mapper);
 	}
 
 	/**
@@ -289,12 +295,8 @@ public class TableOperations {
 
 	/** Where the active data parts of a table, or of one partition, are stored. */
 	public List<PartPlacement> partPlacements(String database, String table, String partitionId) {
-		return this.client.query("""
-				SELECT name, partition_id, disk_name, rows, bytes_on_disk, hash_of_all_files
-				FROM system.parts
-				WHERE database = %s AND table = %s AND active AND %s%s
-				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
-				Sql.DATA_PARTS, (partitionId != null) ? " AND partition_id = " + Sql.literal(partitionId) : ""),
+		return dataParts(database, table, "name, partition_id, disk_name, rows, bytes_on_disk, hash_of_all_files",
+				(partitionId != null) ? " AND partition_id = " + Sql.literal(partitionId) : "",
 				(row) -> new PartPlacement(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
 						row.getLong(5), row.getString(6)));
 	}

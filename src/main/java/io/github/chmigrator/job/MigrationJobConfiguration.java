@@ -156,8 +156,10 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Step setPolicy(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			ClickHouseCatalog catalog, TableOperations operations, StepOutcomeListener listener) {
+		// on every attempt: the policy may have been set back meanwhile, and setting it is idempotent
 		return new StepBuilder("setPolicy", jobRepository)
 			.tasklet(new SetPolicyTasklet(catalog, operations), transactionManager)
+			.allowStartIfComplete(true)
 			.listener(listener)
 			.build();
 	}

@@ -34,6 +34,9 @@ public final class MigrationOutcome {
 	/** The job ExecutionContext key of the volume an in-place migration moves parts to. */
 	public static final String MOVE_VOLUME = "moveVolume";
 
+	/** The job ExecutionContext key of where the target policy writes new parts, for the report. */
+	public static final String NEW_INSERTS = "newInserts";
+
 	/** The job ExecutionContext key of that volume's disks, comma-separated. */
 	public static final String MOVE_DISKS = "moveDisks";
 

@@ -17,8 +17,9 @@ import io.github.chmigrator.migration.TableJobParameters;
 /**
  * The {@code setPolicy} step of an in-place migration: {@code ALTER TABLE … MODIFY SETTING
  * storage_policy}. It changes metadata only: every part stays where it is and stays readable; from
- * then on new parts are written to the new policy's first volume. Idempotent: a rerun after a kill
- * right after the statement finds the table on the policy and does nothing.
+ * then on new parts are written to the new policy's first volume. Runs on every attempt (an operator
+ * may have set the policy back meanwhile) and is idempotent: a rerun after a kill right after the
+ * statement finds the table on the policy and does nothing.
  */
 public class SetPolicyTasklet implements Tasklet {
 

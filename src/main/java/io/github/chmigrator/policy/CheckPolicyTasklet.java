@@ -165,6 +165,8 @@ public class CheckPolicyTasklet implements Tasklet {
 				table.totalRows(), table.totalBytes(), table.storagePolicy(), policy.name(), version, job.clickhouse(),
 				volume.name(), volume.diskNames());
 		StoragePolicy.Volume first = policy.firstVolume();
+		context.putString(MigrationOutcome.NEW_INSERTS,
+				"volume '%s' (disks %s) of policy '%s'".formatted(first.name(), first.diskNames(), policy.name()));
 		if (!first.name().equals(volume.name())) {
 			logger.warn("Table {}: new inserts will land on volume '{}' (disks {}), the first volume of policy '{}', "
 					+ "not on volume '{}': only the parts there now move", table.qualifiedName(), first.name(),

@@ -143,7 +143,8 @@ public class ReportWriter implements JobExecutionListener {
 				new TableReport.Totals(partitions.size(), completed, rows, bytes,
 						(seconds > 0) ? Math.round(copiedNow / seconds) : 0),
 				lateRows(execution),
-				swapContext(execution).getString(MigrationOutcome.KEPT_OLD_TABLE, null), errors);
+				swapContext(execution).getString(MigrationOutcome.KEPT_OLD_TABLE, null),
+				execution.getExecutionContext().getString(MigrationOutcome.NEW_INSERTS, null), errors);
 	}
 
 	/** When the run began, in epoch milliseconds (0 when unknown). */

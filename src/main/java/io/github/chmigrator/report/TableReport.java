@@ -24,12 +24,14 @@ import java.util.List;
  * @param lateRows rows inserted into the source during the migration and moved by the swap
  * @param keptOldTable where the old table was kept instead of dropped, and why; {@code null} when it was
  * dropped (or not reached yet)
+ * @param newInserts in place: where the target policy writes new parts (its first volume and disks),
+ * so that a policy keeping new data local surprises nobody; {@code null} for a copy
  * @param errors what failed, one line each
  */
 public record TableReport(int version, String database, String table, String targetPolicy, String clickhouse,
 		long jobInstanceId, long jobExecutionId, String requestedStrategy, List<String> strategies, String status,
 		String start, String end, double durationSeconds, List<PartitionReport> partitions, Totals totals,
-		long lateRows, String keptOldTable, List<String> errors) {
+		long lateRows, String keptOldTable, String newInserts, List<String> errors) {
 
 	public static final int VERSION = 1;
 

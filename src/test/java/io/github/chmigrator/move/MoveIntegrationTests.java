@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import tools.jackson.databind.JsonNode;
 
 import io.github.chmigrator.clickhouse.Sql;
 import io.github.chmigrator.core.ExitCodes;
@@ -21,6 +22,7 @@ import io.github.chmigrator.support.ClickHouseStack;
 import io.github.chmigrator.support.JobRepositoryFiles;
 import io.github.chmigrator.support.JobRepositoryFiles.Execution;
 import io.github.chmigrator.support.Migrator;
+import io.github.chmigrator.support.Reports;
 import io.github.chmigrator.support.TableFingerprint;
 import io.github.chmigrator.support.TestDatabase;
 
@@ -93,6 +95,11 @@ class MoveIntegrationTests {
 				.contains("\"copiedRows\":[\"java.lang.Long\",500]")
 				.contains("\"movedParts\":2"));
 
+		JsonNode report = Reports.lastTableReport(this.workDir, db.name(), table);
+		assertThat(report.get("strategies").toString()).isEqualTo("[\"move\"]");
+		assertThat(report.get("newInserts").asString()).isEqualTo("volume 's3' (disks [s3]) of policy 's3_first'");
+		assertThat(report.get("totals").get("completedPartitions").asInt()).isEqualTo(4);
+
 		assertThat(migrator().runTable(db, table, "--s3-policy", POLICY)).as("a rerun").isEqualTo(ExitCodes.OK);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 	}
@@ -132,8 +139,11 @@ class MoveIntegrationTests {
 		assertThat(TableFingerprint.policy(db, table)).isEqualTo(POLICY);
 		assertThat(TableFingerprint.of(db, table)).as("every row readable while half moved").isEqualTo(before);
 		assertThat(TableFingerprint.disks(db, table)).containsExactly("default", "s3");
+		// an operator switches to another compatible policy meanwhile: the rerun sets the target again
+		db.execute("ALTER TABLE " + Sql.qualified(db.name(), table) + " MODIFY SETTING storage_policy = 'tiered'");
 
 		assertThat(migrator().run(command)).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo(POLICY);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 		assertThat(parts(table)).isEqualTo(partsBefore);
 		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
