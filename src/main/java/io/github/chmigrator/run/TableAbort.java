@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.launch.JobExecutionAlreadyRunningException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
@@ -32,6 +33,7 @@ import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
 import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.PartitionPlanner;
+import io.github.chmigrator.policy.TableChecks;
 import io.github.chmigrator.report.ReportWriter;
 
 /**
@@ -126,6 +128,9 @@ public class TableAbort {
 						table.qualifiedTable(), last.getId(), last.getStatus());
 				last = this.jobOperator.recover(last);
 			}
+			if (TableChecks.MOVE.equals(last.getExecutionContext().getString(MigrationOutcome.CHOSEN, ""))) {
+				return abandonInPlace(table, last);
+			}
 			Map<String, Long> partitions = new TreeMap<>();
 			putBack(table, last, partitions, accept);
 			this.jobOperator.abandon(last);
@@ -150,6 +155,23 @@ public class TableAbort {
 			return new TableOutcome(table.database(), table.table(), "FAILED", ExitCodes.FAILED,
 					"--abort failed: " + ex.getMessage() + "; run it again", null, null);
 		}
+	}
+
+	/**
+	 * An in-place migration never took a row out of the table: there is nothing to put back. Its
+	 * job instance is abandoned; the table keeps the new policy, and the parts already moved stay
+	 * where they are (moving them back is a migration of its own, {@code --direction to-local}).
+	 */
+	private TableOutcome abandonInPlace(TableJobParameters table, JobExecution last)
+			throws JobExecutionAlreadyRunningException {
+		this.jobOperator.abandon(last);
+		String policy = this.catalog.table(table.database(), table.table()).map(TableInfo::storagePolicy).orElse("?");
+		String summary = ("ABANDONED %s: job instance %d was migrating it in place; every row stayed in the table, so "
+				+ "nothing was put back. It stays on policy '%s' with the parts already moved where they are; to move "
+				+ "them back, migrate it with --direction to-local").formatted(table.qualifiedTable(),
+						last.getJobInstanceId(), policy);
+		logger.info(summary);
+		return new TableOutcome(table.database(), table.table(), "ABANDONED", ExitCodes.OK, summary, null, null);
 	}
 
 	private JobExecution lastExecution(TableJobParameters table) {

@@ -216,6 +216,24 @@ class MoveIntegrationTests {
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 	}
 
+	@Test
+	void abortingAnInPlaceMigrationPutsNothingBackAndSaysSo(CapturedOutput output) throws Exception {
+		String table = "aborted_move";
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+
+		assertThat(migrator().runTable(db, table, "--s3-policy", POLICY, "--migrator.fail-at=move.afterMove@1"))
+			.isEqualTo(ExitCodes.FAILED);
+		int abort = migrator().runTable(db, table, "--s3-policy", POLICY, "--abort");
+
+		assertThat(abort).isEqualTo(ExitCodes.OK);
+		assertThat(output).contains("ABANDONED it_move.aborted_move: job instance 1 was migrating it in place; every row "
+				+ "stayed in the table, so nothing was put back. It stays on policy 's3_first'");
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(JobRepositoryFiles.jobExecutions(this.workDir)).extracting(Execution::status)
+			.containsExactly("ABANDONED");
+	}
+
 	private Migrator migrator() {
 		return new Migrator(ClickHouseStack.get(), this.workDir);
 	}
