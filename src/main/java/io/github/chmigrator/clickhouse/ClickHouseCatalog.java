@@ -5,9 +5,11 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The catalog reads: databases, tables, partitions, storage policies and disks, read from the
@@ -76,6 +78,15 @@ public class ClickHouseCatalog {
 	/** Whether a table exists and is on the given storage policy. */
 	public boolean isOnPolicy(String database, String table, String policy) {
 		return table(database, table).map((info) -> info.storagePolicy().equals(policy)).orElse(false);
+	}
+
+	/** Whether an active part of the table (a patch part of lightweight updates too) lies on a disk other than these. */
+	public boolean hasPartsOffDisks(String database, String table, Collection<String> disks) {
+		return this.client.queryFirst("""
+				SELECT 1 FROM system.parts
+				WHERE database = %s AND table = %s AND active AND disk_name NOT IN (%s)
+				LIMIT 1""".formatted(Sql.literal(database), Sql.literal(table),
+				disks.stream().map(Sql::literal).collect(Collectors.joining(", "))), (row) -> true).orElse(false);
 	}
 
 	public Optional<TableInfo> table(String database, String table) {

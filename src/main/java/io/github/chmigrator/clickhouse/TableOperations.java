@@ -293,12 +293,23 @@ public class TableOperations {
 		}
 	}
 
-	/** Where the active data parts of a table, or of one partition, are stored. */
+	/**
+	 * Where the active data parts of a table are stored, or the active parts of one partition (a
+	 * {@code patch-…} partition of lightweight updates too).
+	 */
 	public List<PartPlacement> partPlacements(String database, String table, String partitionId) {
-		return dataParts(database, table, "name, partition_id, disk_name, rows, bytes_on_disk, hash_of_all_files",
-				(partitionId != null) ? " AND partition_id = " + Sql.literal(partitionId) : "",
-				(row) -> new PartPlacement(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
-						row.getLong(5), row.getString(6)));
+		String columns = "name, partition_id, disk_name, rows, bytes_on_disk, hash_of_all_files";
+		ClickHouseClient.RowMapper<PartPlacement> placement = (row) -> new PartPlacement(row.getString(1),
+				row.getString(2), row.getString(3), row.getLong(4), row.getLong(5), row.getString(6));
+		if (partitionId == null) {
+			return dataParts(database, table, columns, "", placement);
+		}
+		return this.client.query("""
+				SELECT %s
+				FROM system.parts
+				WHERE database = %s AND table = %s AND active AND partition_id = %s
+				ORDER BY min_block_number""".formatted(columns, Sql.literal(database), Sql.literal(table),
+				Sql.literal(partitionId)), placement);
 	}
 
 	/** Bytes on disk of a table's active parts, per disk, in one read. */
@@ -314,15 +325,19 @@ public class TableOperations {
 		return bytes;
 	}
 
-	/** The partitions of a table with active data parts off the given disks, with how many, in one read. */
+	/**
+	 * The partitions of a table with active parts off the given disks, with how many, in one read.
+	 * The {@code patch-…} partitions of lightweight updates count: their parts hold updated values
+	 * and are moved like any other.
+	 */
 	public Map<String, Long> partsOffDisks(String database, String table, Collection<String> disks) {
 		Map<String, Long> off = new LinkedHashMap<>();
 		this.client.query("""
 				SELECT partition_id, count()
 				FROM system.parts
-				WHERE database = %s AND table = %s AND active AND %s AND disk_name NOT IN (%s)
+				WHERE database = %s AND table = %s AND active AND disk_name NOT IN (%s)
 				GROUP BY partition_id
-				ORDER BY partition_id""".formatted(Sql.literal(database), Sql.literal(table), Sql.DATA_PARTS,
+				ORDER BY partition_id""".formatted(Sql.literal(database), Sql.literal(table),
 				literals(disks)), (row) -> off.put(row.getString(1), row.getLong(2)));
 		return off;
 	}

@@ -166,10 +166,10 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Step planMoves(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			ClickHouseCatalog catalog, TableOperations operations, ProgressImport progressImport,
-			StepOutcomeListener listener) {
+			ClickHouseCatalog catalog, TableOperations operations, StepOutcomeListener listener) {
+		// no progress file import: every partition of a move is still in the table, and moving again is a no-op
 		return new StepBuilder("planMoves", jobRepository)
-			.tasklet(new PlanPartitionsTasklet(catalog, operations, progressImport), transactionManager)
+			.tasklet(new PlanPartitionsTasklet(catalog, operations, null), transactionManager)
 			.listener(listener)
 			.build();
 	}

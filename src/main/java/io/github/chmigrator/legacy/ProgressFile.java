@@ -25,7 +25,7 @@ import io.github.chmigrator.core.MigratorException;
  *   "tables": {
  *     "db.events": {
  *       "status": "in_progress",            // in_progress, completed, failed
- *       "targetTable": "events__migrating", // where the partitions were copied
+ *       "targetTable": "events__migrating", // where the partitions were copied; the table itself when moved in place
  *       "targetPolicy": "s3",
  *       "startedAt": "…", "updatedAt": "…", "completedAt": null,
  *       "completedPartitions": { "202401": { "rows": 25854, "completedAt": "…" } }
@@ -95,7 +95,8 @@ public record ProgressFile(int version, String updatedAt, Map<String, TableProgr
 	 * One table.
 	 *
 	 * @param status {@code in_progress}, {@code completed} or {@code failed}
-	 * @param targetTable the table the partitions were copied into
+	 * @param targetTable the table the partitions were copied into, or the table itself when its partitions
+	 * were moved in place
 	 * @param targetPolicy the target storage policy
 	 * @param startedAt when the migration started
 	 * @param updatedAt when this entry last changed
@@ -118,6 +119,11 @@ public record ProgressFile(int version, String updatedAt, Map<String, TableProgr
 			partitions.putAll(more);
 			return new TableProgress(this.status, this.targetTable, this.targetPolicy, this.startedAt, now,
 					this.completedAt, partitions);
+		}
+
+		public TableProgress withTargetTable(String targetTable) {
+			return new TableProgress(this.status, targetTable, this.targetPolicy, this.startedAt, this.updatedAt,
+					this.completedAt, this.completedPartitions);
 		}
 
 		public TableProgress withStatus(String status, String now) {

@@ -46,6 +46,9 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 	/** Finished partitions not written yet, per table. */
 	private final Map<String, Map<String, PartitionProgress>> pending = new HashMap<>();
 
+	/** Tables whose partitions were moved in place: their target table is the table itself. */
+	private final Map<String, String> inPlace = new HashMap<>();
+
 	private long lastWrite;
 
 	public ProgressFileExporter(Path file) {
@@ -75,6 +78,9 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 		}
 		TableJobParameters job = TableJobParameters.of(step.getJobParameters());
 		synchronized (this) {
+			if (step.getStepName().startsWith(PartitionPlanner.MOVE_WORKER_STEP + ":")) {
+				this.inPlace.put(job.qualifiedTable(), job.table());
+			}
 			this.pending.computeIfAbsent(job.qualifiedTable(), (table) -> new LinkedHashMap<>())
 				.put(context.getString(PartitionPlanner.PARTITION_ID),
 						new PartitionProgress(context.getLong(PartitionPlanner.COPIED_ROWS), Instant.now().toString()));
@@ -92,17 +98,25 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 			return;
 		}
 		String now = Instant.now().toString();
-		update(table, (entry) -> (entry == null) ? null : entry.withPartitions(partitions, now));
+		String target = this.inPlace.get(table);
+		update(table, (entry) -> (entry == null) ? null
+				: entry.withPartitions(partitions, now).withTargetTable((target != null) ? target : entry.targetTable()));
 	}
 
 	@Override
 	public void afterJob(JobExecution execution) {
 		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
 		flush(job.qualifiedTable());
+		String target = PartitionPlanner.MOVE.equals(execution.getExecutionContext().getString(MigrationOutcome.CHOSEN, ""))
+				? job.table() : null;
+		synchronized (this) {
+			this.inPlace.remove(job.qualifiedTable());
+		}
 		boolean already = MigrationOutcome.alreadyMigrated(execution);
 		String status = (execution.getStatus() == BatchStatus.COMPLETED) ? "completed" : "failed";
 		update(job.qualifiedTable(), (entry) -> (entry == null || already && entry.completedPartitions().isEmpty()) ? entry
-				: entry.withStatus(status, Instant.now().toString()));
+				: entry.withStatus(status, Instant.now().toString())
+					.withTargetTable((target != null) ? target : entry.targetTable()));
 	}
 
 	private synchronized void update(String table, UnaryOperator<TableProgress> change) {

@@ -24,8 +24,9 @@ import io.github.chmigrator.migration.TableJobParameters;
 
 /**
  * The {@code validateMoves} step of an in-place migration: the table is still on the target policy,
- * and no active data part of it is off the S3 volume. Parts that are (merges and inserts during the
- * run, partitions that appeared after planning) are moved, table-wide, for a bounded number of
+ * and no active part of it is off the S3 volume. Parts that are (merges and inserts during the
+ * run, partitions that appeared after planning, the {@code patch-…} partitions of lightweight
+ * updates, which no worker plans) are moved, table-wide, for a bounded number of
  * rounds, with one grouped {@code system.parts} read per round. What is left then fails the step
  * when the policy's first volume is that S3 volume (nothing should write elsewhere); when the first
  * volume is local, new inserts land there by design: the step says so and finishes.
@@ -63,7 +64,8 @@ public class ValidateMovesTasklet implements Tasklet {
 		}
 		Map<String, Long> off = offVolume(job, disks);
 		for (int round = 0; round < PartitionMover.ROUNDS && !off.isEmpty(); round++) {
-			logger.info("Table {}: {} parts in {} partitions are off volume '{}' (written or merged during the run): moving them",
+			logger.info("Table {}: {} parts in {} partitions are off volume '{}' (written or merged during the run, "
+					+ "or patch parts of lightweight updates): moving them",
 					job.qualifiedTable(), off.values().stream().mapToLong(Long::longValue).sum(), off.size(), volume);
 			for (String partitionId : off.keySet()) {
 				this.mover.move(job.database(), job.table(), partitionId, volume, disks);

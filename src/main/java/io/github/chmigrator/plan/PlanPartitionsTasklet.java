@@ -39,6 +39,10 @@ public class PlanPartitionsTasklet implements Tasklet {
 
 	private final ProgressImport progress;
 
+	/**
+	 * @param progress the progress file a {@code --resume} imports done partitions from; {@code null}
+	 * for a plan of moves, which imports none
+	 */
 	public PlanPartitionsTasklet(ClickHouseCatalog catalog, TableOperations operations, ProgressImport progress) {
 		this.catalog = catalog;
 		this.operations = operations;
@@ -88,7 +92,7 @@ public class PlanPartitionsTasklet implements Tasklet {
 				Sizes.count(rows), Sizes.bytes(bytes));
 		boolean resume = TableJobParameters.flag(contribution.getStepExecution().getJobParameters(), TableJobParameters.RESUME);
 		List<Plan.Entry> plan = withProgressFile(job, partitions,
-				resume ? this.progress.donePartitions(job.qualifiedTable()) : Map.of());
+				(resume && this.progress != null) ? this.progress.donePartitions(job.qualifiedTable()) : Map.of());
 		var jobContext = contribution.getStepExecution().getJobExecution().getExecutionContext();
 		jobContext.put(PartitionPlanner.PLAN, Plan.toContext(plan));
 		return RepeatStatus.FINISHED;

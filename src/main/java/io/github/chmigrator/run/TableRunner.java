@@ -1,5 +1,7 @@
 package io.github.chmigrator.run;
 
+import java.util.List;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
@@ -23,6 +25,7 @@ import io.github.chmigrator.lock.TableLock;
 import io.github.chmigrator.lock.TableLocks;
 import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.report.ReportWriter;
 
 /**
@@ -92,7 +95,25 @@ public class TableRunner {
 					table.targetPolicy(), generation(latest) + 1);
 			return generation(latest) + 1;
 		}
+		if (latest.getStatus() == BatchStatus.COMPLETED && movedPartsLeftBehind(table, latest)) {
+			logger.info("Table {}: job instance {} moved it in place to policy '{}', but parts were written off volume '{}' "
+					+ "since (new inserts land on the policy's first volume): moving them as generation {}",
+					table.qualifiedTable(), latest.getJobInstanceId(), table.targetPolicy(),
+					latest.getExecutionContext().getString(MigrationOutcome.MOVE_VOLUME), generation(latest) + 1);
+			return generation(latest) + 1;
+		}
 		return generation(latest);
+	}
+
+	/** Whether a completed in-place migration left the table with parts off the volume it moved them to. */
+	private boolean movedPartsLeftBehind(TableJobParameters table, JobExecution completed) {
+		var context = completed.getExecutionContext();
+		if (!PartitionPlanner.MOVE.equals(context.getString(MigrationOutcome.CHOSEN, ""))
+				|| !context.containsKey(MigrationOutcome.MOVE_DISKS)) {
+			return false;
+		}
+		return this.catalog.hasPartsOffDisks(table.database(), table.table(),
+				List.of(context.getString(MigrationOutcome.MOVE_DISKS).split(",")));
 	}
 
 	/** The last execution of the table's latest generation, {@code null} when it was never migrated. */

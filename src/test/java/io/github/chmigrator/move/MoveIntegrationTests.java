@@ -1,5 +1,6 @@
 package io.github.chmigrator.move;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +100,11 @@ class MoveIntegrationTests {
 		assertThat(report.get("strategies").toString()).isEqualTo("[\"move\"]");
 		assertThat(report.get("newInserts").asString()).isEqualTo("volume 's3' (disks [s3]) of policy 's3_first'");
 		assertThat(report.get("totals").get("completedPartitions").asInt()).isEqualTo(4);
+		String progress = Files.readString(this.workDir.resolve("reports").resolve("migration_progress.json"));
+		assertThat(progress).as("the progress file names the table itself as the target")
+			.contains("\"targetTable\" : \"in_place\"")
+			.contains("\"status\" : \"completed\"")
+			.doesNotContain("__migrating");
 
 		assertThat(migrator().runTable(db, table, "--s3-policy", POLICY)).as("a rerun").isEqualTo(ExitCodes.OK);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
@@ -180,6 +186,25 @@ class MoveIntegrationTests {
 	}
 
 	@Test
+	void patchPartsOfLightweightUpdatesMoveWithTheirTable() throws Exception {
+		String table = "lightweight";
+		String qualified = Sql.qualified(db.name(), table);
+		db.execute("CREATE TABLE " + qualified + " (p UInt8, id UInt64, s String) ENGINE = MergeTree PARTITION BY p "
+				+ "ORDER BY id SETTINGS enable_block_number_column = 1, enable_block_offset_column = 1",
+				"SYSTEM STOP MERGES " + qualified,
+				"INSERT INTO " + qualified + " SELECT number % 4, number, toString(number) FROM numbers(1000)",
+				"UPDATE " + qualified + " SET s = 'updated' WHERE id % 10 = 0");
+		assertThat(parts(table)).as("the update wrote patch parts").anyMatch((name) -> name.startsWith("patch-"));
+		TableFingerprint before = TableFingerprint.of(db, table);
+
+		assertThat(migrator().runTable(db, table, "--s3-policy", POLICY)).isEqualTo(ExitCodes.OK);
+
+		assertThat(TableFingerprint.disks(db, table)).as("patch parts included").containsExactly("s3");
+		assertThat(db.count(table, "s = 'updated'")).isEqualTo(100);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+	}
+
+	@Test
 	void withDirectionToLocalATableMovesBackFromS3InPlaceToACompatiblePolicy() {
 		String table = "round_trip";
 		createTable(table);
@@ -198,6 +223,32 @@ class MoveIntegrationTests {
 		assertThat(parts(table)).isEqualTo(partsBefore);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 		assertThat(migratorStatements("CREATE", Sql.identifier(db.name()) + ".`" + table + "__")).isZero();
+	}
+
+	@Test
+	void aRerunMovesWhatNewInsertsWroteToTheLocalFirstVolumeOfAPolicyAfterACompletedMove(CapturedOutput output)
+			throws Exception {
+		String table = "tiered_inserts";
+		createTable(table);
+		assertThat(migrator().runTable(db, table, "--s3-policy", "tiered")).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+		assertThat(Reports.lastTableReport(this.workDir, db.name(), table).get("newInserts").asString())
+			.isEqualTo("volume 'default' (disks [default]) of policy 'tiered'");
+		String qualified = Sql.qualified(db.name(), table);
+		db.execute("INSERT INTO " + qualified + " SELECT number % 4, number, toString(number) FROM numbers(2000, 100)");
+		assertThat(TableFingerprint.disks(db, table)).as("tiered writes new parts locally").contains("default");
+		TableFingerprint before = TableFingerprint.of(db, table);
+
+		int rerun = migrator().runTable(db, table, "--s3-policy", "tiered");
+
+		assertThat(rerun).isEqualTo(ExitCodes.OK);
+		assertThat(output).contains("moving them as generation 2");
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(JobRepositoryFiles.jobExecutions(this.workDir)).extracting(Execution::status)
+			.containsExactly("COMPLETED", "COMPLETED");
+		assertThat(migrator().runTable(db, table, "--s3-policy", "tiered")).as("nothing left to move").isEqualTo(ExitCodes.OK);
+		assertThat(JobRepositoryFiles.jobExecutions(this.workDir)).as("no third instance").hasSize(2);
 	}
 
 	@Test
