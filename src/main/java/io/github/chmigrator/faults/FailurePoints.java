@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,13 +23,15 @@ public class FailurePoints {
 
 	/** Every point the code reaches. */
 	public static final Set<String> NAMES = Set.of("copy.afterCopy", "copy.afterDropPart", "swap.beforeCatchUpMove",
-			"swap.afterCatchUpMove", "swap.beforeExchange", "swap.afterExchange", "abort.afterStage", "abort.afterMove", "move.afterMove");
+			"swap.afterCatchUpMove", "swap.beforeExchange", "swap.afterExchange", "abort.afterStage", "abort.afterMove", "move.afterMove", "move.locked");
 
 	private static final Logger logger = LoggerFactory.getLogger(FailurePoints.class);
 
 	private final List<String> failAt;
 
 	private final List<String> haltAt;
+
+	private final Set<String> failed = ConcurrentHashMap.newKeySet();
 
 	public FailurePoints(String failAt, String haltAt) {
 		this.failAt = known(split(failAt), "migrator.fail-at");
@@ -44,6 +47,14 @@ public class FailurePoints {
 		if (matches(this.failAt, point, partitionId)) {
 			throw new IllegalStateException("simulated failure at " + point + ((partitionId != null) ? "@" + partitionId : ""));
 		}
+	}
+
+	/**
+	 * Whether a {@code migrator.fail-at} point asked for a simulated server error here: true the
+	 * first time the point is reached (per partition), false afterwards, so that a retry succeeds.
+	 */
+	public boolean failOnce(String point, String partitionId) {
+		return matches(this.failAt, point, partitionId) && this.failed.add(point + "@" + partitionId);
 	}
 
 	private static boolean matches(List<String> points, String point, String partitionId) {

@@ -8,6 +8,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.retry.RetryPolicy;
 import org.springframework.core.retry.RetryTemplate;
 
@@ -36,6 +38,8 @@ import io.github.chmigrator.faults.FailurePoints;
  * of rounds.
  */
 public class PartitionMover {
+
+	private static final Logger logger = LoggerFactory.getLogger(PartitionMover.class);
 
 	/** Rounds of move-and-look per partition before the rest is left to the caller. */
 	static final int ROUNDS = 3;
@@ -114,8 +118,23 @@ public class PartitionMover {
 
 	private void moveOnce(String database, String table, String partitionId, String volume) {
 		try {
-			Supplier<Boolean> move = () -> this.operations.client()
-				.withRetry(() -> this.operations.movePartitionToVolume(database, table, partitionId, volume));
+			Supplier<Boolean> move = () -> {
+				try {
+					if (this.failurePoints.failOnce("move.locked", partitionId)) {
+						throw new ClickHouseException(LOCKED, "Code: 384. DB::Exception: simulated: part is temporarily "
+								+ "locked (PART_IS_TEMPORARILY_LOCKED)", "MOVE PARTITION ID '" + partitionId + "'", null);
+					}
+					return this.operations.client()
+						.withRetry(() -> this.operations.movePartitionToVolume(database, table, partitionId, volume));
+				}
+				catch (ClickHouseException ex) {
+					if (lockedPart(ex)) {
+						logger.warn("Table {}.{} partition {}: a part is locked by a merge or another move ({}); retrying",
+								database, table, partitionId, ClickHouseErrors.summary(ex));
+					}
+					throw ex;
+				}
+			};
 			this.locked.invoke(move);
 		}
 		catch (ClickHouseException ex) {
@@ -143,6 +162,9 @@ public class PartitionMover {
 
 	private static boolean lockedPart(Throwable failure) {
 		String message = String.valueOf(failure.getMessage());
+		if (ClickHouseErrors.code(failure) == ABORTED) {
+			return false; // "Cannot move parts because moves are manually disabled": no retry ends that
+		}
 		return ClickHouseErrors.code(failure) == LOCKED || message.contains("Cannot move part")
 				|| message.contains("is already moving");
 	}

@@ -186,6 +186,45 @@ class MoveIntegrationTests {
 	}
 
 	@Test
+	void aLockedPartIsRetriedAndAPartitionLockedThroughEveryRetryStopsWithOneLine(CapturedOutput output) throws Exception {
+		String table = "locked";
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+
+		int stopped = migrator().runTable(db, table, "--s3-policy", POLICY, "--clickhouse.retries=0",
+				"--migrator.fail-at=move.locked@2");
+
+		assertThat(stopped).isEqualTo(ExitCodes.FAILED);
+		assertThat(output).contains("Table it_move.locked partition 2: a part is locked by a merge or another move")
+			.contains("table it_move.locked partition 2: its parts stayed locked by merges or other moves through every "
+					+ "retry");
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+
+		int retried = migrator().runTable(db, table, "--s3-policy", POLICY, "--migrator.fail-at=move.locked@2");
+
+		assertThat(retried).as("the rerun: partition 2 locked once again, then moved on retry").isEqualTo(ExitCodes.OK);
+		assertThat(output.getOut().split("partition 2: a part is locked by a merge or another move", -1)).hasSize(3);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+	}
+
+	@Test
+	void movesStoppedOnTheTableStopThePartitionNamingTheStatementThatStartsThem(CapturedOutput output) throws Exception {
+		String table = "moves_stopped";
+		createTable(table);
+		db.execute("SYSTEM STOP MOVES " + Sql.qualified(db.name(), table));
+
+		int stopped = migrator().runTable(db, table, "--s3-policy", POLICY);
+
+		assertThat(stopped).isEqualTo(ExitCodes.FAILED);
+		assertThat(output).contains("the server refuses to move parts").contains("run SYSTEM START MOVES it_move.moves_stopped and rerun");
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("default");
+		db.execute("SYSTEM START MOVES " + Sql.qualified(db.name(), table));
+		assertThat(migrator().runTable(db, table, "--s3-policy", POLICY)).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+	}
+
+	@Test
 	void patchPartsOfLightweightUpdatesMoveWithTheirTable() throws Exception {
 		String table = "lightweight";
 		String qualified = Sql.qualified(db.name(), table);
