@@ -138,6 +138,22 @@ public class ClickHouseCatalog {
 		return policies(volumes, disks);
 	}
 
+	/**
+	 * The active parts of a table larger than a volume's {@code max_data_part_size}, which the
+	 * volume refuses to reserve space for; none when the volume has no such limit.
+	 */
+	public List<String> partsTooLargeFor(String database, String table, String policy, String volume) {
+		long max = this.client.queryFirst("SELECT max_data_part_size FROM system.storage_policies WHERE policy_name = "
+				+ Sql.literal(policy) + " AND volume_name = " + Sql.literal(volume), (row) -> row.getLong(1)).orElse(0L);
+		if (max <= 0) {
+			return List.of();
+		}
+		return this.client.query("""
+				SELECT name FROM system.parts
+				WHERE database = %s AND table = %s AND active AND bytes_on_disk > %d
+				ORDER BY name""".formatted(Sql.literal(database), Sql.literal(table), max), (row) -> row.getString(1));
+	}
+
 	public Optional<StoragePolicy> storagePolicy(String name) {
 		return storagePolicies().stream().filter((policy) -> policy.name().equals(name)).findFirst();
 	}

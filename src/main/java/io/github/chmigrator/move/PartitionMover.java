@@ -47,6 +47,9 @@ public class PartitionMover {
 	/** {@code PART_IS_TEMPORARILY_LOCKED}. */
 	private static final int LOCKED = 384;
 
+	/** {@code NOT_ENOUGH_SPACE}: "Move is not possible. Not enough space on …". */
+	private static final int NOT_ENOUGH_SPACE = 243;
+
 	/** {@code ABORTED}: "moves are manually disabled". */
 	private static final int ABORTED = 236;
 
@@ -142,6 +145,12 @@ public class PartitionMover {
 				throw new MigratorException(ExitCodes.FAILED, ("table %s.%s partition %s: its parts stayed locked by "
 						+ "merges or other moves through every retry (%s); rerun to move the rest")
 					.formatted(database, table, partitionId, ClickHouseErrors.summary(ex)), ex);
+			}
+			if (ex.code() == NOT_ENOUGH_SPACE) {
+				throw new MigratorException(ExitCodes.FAILED, ("table %s.%s partition %s: volume '%s' has no room for its "
+						+ "parts (%s): free space on its disks, or a part is larger than the volume's max_data_part_size; "
+						+ "rerun once there is room").formatted(database, table, partitionId, volume,
+								ClickHouseErrors.summary(ex)), ex);
 			}
 			if (ex.code() == ABORTED) {
 				throw new MigratorException(ExitCodes.FAILED, ("table %s.%s: the server refuses to move parts (%s); "

@@ -156,6 +156,14 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private RepeatStatus moveInPlace(StepContribution contribution, JobExecution execution, TableJobParameters job,
 			TableInfo table, StoragePolicy policy, StoragePolicy.Volume volume, String version) {
+		List<String> large = this.catalog.partsTooLargeFor(job.database(), job.table(), policy.name(), volume.name());
+		if (!large.isEmpty()) {
+			throw invalid(("table %s has %d parts larger than max_data_part_size of volume '%s' of storage policy '%s' (%s): "
+					+ "that volume refuses them, so they cannot move there. Raise the volume's max_data_part_size_bytes or "
+					+ "choose a policy without that limit; nothing was changed by this run").formatted(table.qualifiedName(),
+							large.size(), volume.name(), policy.name(),
+							String.join(", ", large.subList(0, Math.min(TABLES_LISTED, large.size())))));
+		}
 		var context = execution.getExecutionContext();
 		context.putString(MigrationOutcome.CHOSEN, MOVE);
 		context.putString(MigrationOutcome.MOVE_VOLUME, volume.name());

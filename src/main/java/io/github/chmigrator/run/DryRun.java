@@ -175,6 +175,17 @@ public class DryRun {
 				.formatted(target.firstVolume().name(), target.firstVolume().diskNames(), target.name(),
 						choice.destination().name()));
 		}
+		StoragePolicy.Volume destination = choice.inPlace() ? choice.destination()
+				: target.destination(settings.toS3()).orElse(null);
+		if (destination != null) {
+			List<String> large = this.catalog.partsTooLargeFor(job.database(), job.table(), target.name(), destination.name());
+			if (!large.isEmpty()) {
+				warnings.add(("%d parts are larger than max_data_part_size of volume '%s' of policy '%s', which refuses "
+						+ "them (%s)").formatted(large.size(), destination.name(), target.name(),
+								String.join(", ", large.subList(0, Math.min(3, large.size())))
+										+ ((large.size() > 3) ? ", …" : "")));
+			}
+		}
 		if (!choice.inPlace() && !settings.keepSource()) {
 			List<String> detached = this.catalog.detachedParts(job.database(), job.table());
 			if (!detached.isEmpty()) {

@@ -225,6 +225,26 @@ class MoveIntegrationTests {
 	}
 
 	@Test
+	void partsLargerThanTheVolumesMaxDataPartSizeAreNamedByTheDryRunAndRefusedBeforeAnyChange(CapturedOutput output) {
+		String table = "large_parts";
+		createTable(table);
+		String qualified = Sql.qualified(db.name(), table);
+		db.execute("INSERT INTO " + qualified + " SELECT 0, number, toString(number) FROM numbers(5000, 20000)");
+		List<String> partsBefore = parts(table);
+
+		assertThat(migrator().runTable(db, table, "--s3-policy", "s3_small_parts", "--dry-run")).isEqualTo(ExitCodes.OK);
+		assertThat(output).contains("1 parts are larger than max_data_part_size of volume 's3' of policy 's3_small_parts'");
+		int exit = migrator().runTable(db, table, "--s3-policy", "s3_small_parts");
+
+		assertThat(exit).isEqualTo(ExitCodes.INVALID);
+		assertThat(output).contains("table it_move.large_parts has 1 parts larger than max_data_part_size of volume 's3' "
+				+ "of storage policy 's3_small_parts' (0_");
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo("default");
+		assertThat(parts(table)).isEqualTo(partsBefore);
+		assertThat(migratorStatements("ALTER", qualified)).as("no ALTER sent").isZero();
+	}
+
+	@Test
 	void patchPartsOfLightweightUpdatesMoveWithTheirTable() throws Exception {
 		String table = "lightweight";
 		String qualified = Sql.qualified(db.name(), table);
