@@ -9,7 +9,12 @@ RSS and its start-up time. A large table (--large-rows) is compared the same way
 nothing here passes or fails on a timing.
 
 Usage: python3 src/benchmark/benchmark.py [--partitions 100,2000,10000] [--large-rows 10000000]
-       [--xmx 256m] [--no-build]            (Python 3 standard library only)
+       [--xmx 256m] [--migrator-only] [--live-every 10] [--no-build]   (Python 3 standard library only)
+
+--live-every S measures the true live heap: every S seconds `jcmd <pid> GC.class_histogram` (a full
+GC) on the migrator; the largest total is reported, and that histogram's top classes are written to
+target/benchmark/<run>.histogram.txt. Without it the peak comes from the GC log, which counts
+garbage the collector had not reached yet.
 """
 
 import argparse
@@ -28,6 +33,7 @@ import time
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 WORK = os.path.join(ROOT, "target", "benchmark")
 DB = "bench"
+LIVE_EVERY = [0.0]
 
 
 def log(message):
@@ -150,14 +156,34 @@ def migrator(stack, table, xmx, name):
                     pass
                 time.sleep(0.1)
 
+        live = [0, ""]
+
+        def sample():
+            while proc.poll() is None:
+                time.sleep(LIVE_EVERY[0])
+                histogram = subprocess.run(["jcmd", str(proc.pid), "GC.class_histogram"], capture_output=True,
+                                           text=True).stdout
+                total = re.search(r"^Total\s+\d+\s+(\d+)", histogram, re.M)
+                if total and int(total.group(1)) > live[0]:
+                    live[0] = int(total.group(1))
+                    live[1] = "\n".join(histogram.splitlines()[:25])
+
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
+        sampler = threading.Thread(target=sample, daemon=True)
+        if LIVE_EVERY[0] > 0:
+            sampler.start()
         code = proc.wait()
         watcher.join()
+        if LIVE_EVERY[0] > 0:
+            sampler.join()
+            with open(os.path.join(WORK, name + ".histogram.txt"), "w") as f:
+                f.write(live[1] + "\n")
     elapsed = time.monotonic() - started
     if code != 0:
         raise RuntimeError("the migrator exited with %d; see %s" % (code, os.path.join(WORK, name + ".log")))
-    return elapsed, peak[0] / 1024.0, live_heap_mb(gc_log)
+    heap = round(live[0] / 1048576.0, 1) if LIVE_EVERY[0] > 0 else live_heap_mb(gc_log)
+    return elapsed, peak[0] / 1024.0, heap
 
 
 def startup(stack, xmx):
@@ -208,8 +234,11 @@ def main():
     parser.add_argument("--xmx", default="", help="the migrator's -Xmx (default: the JVM's)")
     parser.add_argument("--migrator-only", action="store_true",
                         help="tiny partitions: run the migrator alone, without the direct SQL (memory and scale runs)")
+    parser.add_argument("--live-every", type=float, default=0,
+                        help="seconds between full-GC class histograms of the migrator (true live heap); 0: GC log")
     parser.add_argument("--no-build", action="store_true", help="use target/clickhouse-migrator.jar as it is")
     args = parser.parse_args()
+    LIVE_EVERY[0] = args.live_every
     os.makedirs(WORK, exist_ok=True)
     if not args.no_build:
         log("building target/clickhouse-migrator.jar")

@@ -878,16 +878,25 @@ def write_json_atomic(path, data):
 def parse_args(argv):
     p = argparse.ArgumentParser(description="Local ClickHouse (libchdb) + S3 (S3Proxy) stack.")
     p.add_argument("--state-dir", required=True, help="directory for data, logs and stack.json")
-    p.add_argument("--s3proxy-jar", required=True, help="org.gaul:s3proxy jar-with-dependencies")
+    p.add_argument("--s3proxy-jar", default=None, help="org.gaul:s3proxy jar-with-dependencies (unless --s3-endpoint)")
     p.add_argument("--config", default=DEFAULT_CONFIG, help="ClickHouse config file (default: %(default)s)")
     p.add_argument("--http-port", type=int, default=0, help="ClickHouse HTTP port (0 = free port)")
+    p.add_argument("--http-host", default="127.0.0.1",
+                   help="address the HTTP front binds (another loopback address, e.g. 127.0.0.2, for a second node)")
+    p.add_argument("--s3-endpoint", default=None,
+                   help="use this S3 endpoint (http://host:port, bucket '%s') instead of starting S3Proxy: "
+                        "several nodes share one" % BUCKET)
+    p.add_argument("--s3-prefix", default="data/", help="key prefix of this node's S3 disk (default: %(default)s)")
     p.add_argument("--s3-port", type=int, default=0, help="S3Proxy port (0 = free port)")
     p.add_argument("--user", default="default", help="user name accepted when --password is set")
     p.add_argument("--password", default=None, help="require this password (default: accept anything)")
     p.add_argument("--parent-pid", type=int, default=None, help="stop when this process is gone")
     p.add_argument("--libchdb", default=None, help="use this libchdb.so instead of the cached npm one")
     p.add_argument("--verbose", action="store_true", help="log every HTTP request to stderr")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if not args.s3proxy_jar and not args.s3_endpoint:
+        p.error("--s3proxy-jar or --s3-endpoint is required")
+    return args
 
 
 def main(argv=None):
@@ -925,10 +934,14 @@ def main(argv=None):
         libpath = os.path.abspath(args.libchdb) if args.libchdb else ensure_libchdb()
         if should_stop():
             return 0
-        s3 = S3Proxy(args.s3proxy_jar, state_dir, args.s3_port)
-        if not s3.start(should_stop):
-            return 0
-        s3_endpoint = "%s/%s/data/" % (s3.endpoint, BUCKET)
+        if args.s3_endpoint:
+            s3_base, s3_port, s3_pid = args.s3_endpoint.rstrip("/"), None, None
+        else:
+            s3 = S3Proxy(args.s3proxy_jar, state_dir, args.s3_port)
+            if not s3.start(should_stop):
+                return 0
+            s3_base, s3_port, s3_pid = s3.endpoint, s3.port, s3.proc.pid
+        s3_endpoint = "%s/%s/%s" % (s3_base, BUCKET, args.s3_prefix.strip("/") + "/")
         # Read by storage.xml (from_env) when the engine boots; the engine runs in UTC like the docker server.
         os.environ["S3_ENDPOINT"] = s3_endpoint
         os.environ["S3_ACCESS_KEY_ID"] = S3_KEY
@@ -945,18 +958,19 @@ def main(argv=None):
         ctx = Context(chdb, args.user, args.password, args.verbose)
         ctx.timezone = tz
         ctx.query_log = QueryLog(chdb)
-        server = Server(("127.0.0.1", args.http_port), Handler)
+        server = Server((args.http_host, args.http_port), Handler)
         server.ctx = ctx
         http_port = server.server_address[1]
         threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
         write_json_atomic(stack_json, {
-            "http_port": http_port, "s3_port": s3.port, "pid": os.getpid(),
+            "http_port": http_port, "http_host": args.http_host, "s3_port": s3_port, "pid": os.getpid(),
             "clickhouse_version": version, "s3_endpoint": s3_endpoint,
-            "http_url": "http://127.0.0.1:%d" % http_port, "s3proxy_pid": s3.proc.pid,
+            "http_url": "http://%s:%d" % (args.http_host, http_port), "s3proxy_pid": s3_pid,
         })
-        sys.stdout.write("localstack ready http://127.0.0.1:%d\n" % http_port)
+        sys.stdout.write("localstack ready http://%s:%d\n" % (args.http_host, http_port))
         sys.stdout.flush()
-        log("ClickHouse %s (chdb %s) on http://127.0.0.1:%d, S3 %s" % (version, chdb.version(), http_port, s3_endpoint))
+        log("ClickHouse %s (chdb %s) on http://%s:%d, S3 %s" % (version, chdb.version(), args.http_host, http_port,
+                                                                s3_endpoint))
         while not should_stop():
             stop.wait(1.0)
         log("stopping")

@@ -19,6 +19,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.ConfigurableEnvironment;
 
+import io.github.chmigrator.cli.ClusterCommand;
 import io.github.chmigrator.cli.CommandLineFlags;
 import io.github.chmigrator.cli.MigrationCommand;
 import io.github.chmigrator.cli.MigratorEnvironment;
@@ -36,6 +37,7 @@ import io.github.chmigrator.lock.DatabaseLocks;
 import io.github.chmigrator.lock.TableLocks;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.SourceChanges;
+import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.report.ReportWriter;
 import io.github.chmigrator.run.DatabaseRunner;
 import io.github.chmigrator.run.DryRun;
@@ -54,6 +56,8 @@ import io.github.chmigrator.run.TableRunner;
 @ConfigurationPropertiesScan
 public class ClickhouseMigratorApplication {
 
+	private static final String PARENT_PID = "--migrator.parent-pid";
+
 	public static void main(String[] args) {
 		System.exit(run(System.getenv(), args));
 	}
@@ -69,6 +73,15 @@ public class ClickhouseMigratorApplication {
 			System.out.print(CommandLineFlags.usage());
 			return ExitCodes.OK;
 		}
+		if (ClusterCommand.requested(args)) {
+			try {
+				return new ClusterCommand(variables, ClickhouseMigratorApplication.class.getName(), System.out).run(args);
+			}
+			catch (RuntimeException ex) {
+				return startupFailure(ex);
+			}
+		}
+		haltWithParent(args);
 		ConfigurableEnvironment environment;
 		try {
 			environment = MigratorEnvironment.create(CommandLineFlags.parse(args), variables);
@@ -85,6 +98,32 @@ public class ClickhouseMigratorApplication {
 		}
 		catch (RuntimeException ex) {
 			return startupFailure(ex);
+		}
+	}
+
+	/**
+	 * A node's run of a cluster command ({@code --migrator.parent-pid=PID}) halts, as a kill -9
+	 * would, when the cluster command's process is gone: one kill stops every node.
+	 */
+	private static void haltWithParent(String... args) {
+		for (String arg : args) {
+			if (arg.startsWith(PARENT_PID + "=")) {
+				long parent = Long.parseLong(arg.substring(PARENT_PID.length() + 1));
+				Thread watcher = new Thread(() -> {
+					while (ProcessHandle.of(parent).map(ProcessHandle::isAlive).orElse(false)) {
+						try {
+							Thread.sleep(500);
+						}
+						catch (InterruptedException ex) {
+							return;
+						}
+					}
+					System.err.println("clickhouse-migrator: the cluster command (pid " + parent + ") is gone: halting");
+					Runtime.getRuntime().halt(137);
+				}, "parent-watch");
+				watcher.setDaemon(true);
+				watcher.start();
+			}
 		}
 	}
 
@@ -119,10 +158,10 @@ public class ClickhouseMigratorApplication {
 	MigrationCommand migrationCommand(TableRunner tableRunner, TableAbort tableAbort, ClickHouseCatalog catalog,
 			TableOperations operations, ReportWriter reportWriter,
 			JobRepository jobRepository, ObjectProvider<RunListener> listeners, ClickHouseSettings clickhouse,
-			MigrationSettings migration, S3Settings s3) {
+			MigrationSettings migration, S3Settings s3, @Value("${migrator.node-result:}") String nodeResult) {
 		return new MigrationCommand(tableRunner, tableAbort, new DatabaseRunner(catalog, tableRunner), new RunReports(reportWriter),
 				new JobHistory(jobRepository), new DryRun(catalog, operations, reportWriter), listeners.orderedStream().toList(),
-				clickhouse, migration, s3);
+				clickhouse, migration, s3, nodeResult.isBlank() ? null : Path.of(nodeResult));
 	}
 
 	@Bean
@@ -136,9 +175,9 @@ public class ClickhouseMigratorApplication {
 	@Bean
 	TableAbort tableAbort(JobOperator jobOperator, JobRepository jobRepository, TableLocks tableLocks,
 			ClickHouseCatalog catalog, TableOperations operations, OwnedTables ownedTables, FailurePoints failurePoints,
-			ReportWriter reportWriter, TableRunner tableRunner, SourceChanges sourceChanges) {
+			ReportWriter reportWriter, TableRunner tableRunner, SourceChanges sourceChanges, CopiedPartitions copiedPartitions) {
 		return new TableAbort(jobOperator, jobRepository, tableLocks, catalog, operations, ownedTables, failurePoints,
-				reportWriter, tableRunner, sourceChanges);
+				reportWriter, tableRunner, sourceChanges, copiedPartitions);
 	}
 
 	@Bean

@@ -162,6 +162,7 @@ public final class CommandLineFlags {
 				       clickhouse-migrator --mode full --db DB [options]
 				       clickhouse-migrator --restart JOB_INSTANCE_ID
 				       clickhouse-migrator --list
+				       clickhouse-migrator --cluster NAME | --hosts H1[:PORT],H2[:PORT] [--node-parallelism N] ...
 
 				  --mode single|full       one table, or every eligible table of --db (default single)
 				  --db NAME                the database
@@ -195,10 +196,14 @@ public final class CommandLineFlags {
 				  --restart ID             restart the failed JobInstance ID
 				  --list                   list recent job instances and executions (read-only)
 				  --progress-file FILE     the original script's progress file (default <report-path>/migration_progress.json)
+				  --cluster NAME           run on every node system.clusters lists for NAME on --host, each on --port
+				  --hosts H1[:PORT],...    run on these nodes (HTTP port per host, default --port); not with --cluster
+				  --node-parallelism N     nodes at once (default 1)
 				  --name.of.property=VALUE any Spring property, e.g. --clickhouse.properties.compress=false
 
 				exit codes: 0 migrated (or already migrated), 1 failed (rerun to resume), 2 invalid input,
-				            3 table locked by another run, 4 ClickHouse unreachable or credentials refused
+				            3 table locked by another run, 4 ClickHouse unreachable or credentials refused;
+				            a cluster run: 0 when every node succeeded, else the highest node exit code
 				""";
 	}
 

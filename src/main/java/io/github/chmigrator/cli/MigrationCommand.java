@@ -1,5 +1,6 @@
 package io.github.chmigrator.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -20,6 +21,7 @@ import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.run.DatabaseRunner;
 import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
+import io.github.chmigrator.run.NodeResult;
 import io.github.chmigrator.run.RunReports;
 import io.github.chmigrator.run.RunSummary;
 import io.github.chmigrator.run.DryRun;
@@ -56,11 +58,14 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 
 	private final DryRun dryRun;
 
+	private final Path nodeResult;
+
 	private int exitCode = ExitCodes.OK;
 
 	public MigrationCommand(TableRunner tables, TableAbort aborts, DatabaseRunner databases, RunReports runReports,
 			JobHistory history, DryRun dryRun, List<RunListener> listeners, ClickHouseSettings clickhouse,
-			MigrationSettings migration, S3Settings s3) {
+			MigrationSettings migration, S3Settings s3, Path nodeResult) {
+		this.nodeResult = nodeResult;
 		this.dryRun = dryRun;
 		this.tables = tables;
 		this.aborts = aborts;
@@ -75,6 +80,7 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 
 	@Override
 	public void run(ApplicationArguments args) {
+		NodeResult result;
 		try {
 			this.migration.validate();
 			if (this.migration.list()) {
@@ -83,15 +89,33 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 			}
 			if (this.migration.dryRun()) {
 				this.exitCode = this.dryRun.run(this.clickhouse.endpoint(), this.migration, this.s3.policy(), System.out);
-				return;
+				result = new NodeResult(this.exitCode, "dry run", List.of());
 			}
-			RunSummary run = execute();
-			this.listeners.forEach((listener) -> listener.afterRun(run));
-			this.exitCode = run.exitCode();
+			else {
+				RunSummary run = execute();
+				this.listeners.forEach((listener) -> listener.afterRun(run));
+				this.exitCode = run.exitCode();
+				result = NodeResult.of(run);
+			}
 		}
 		catch (MigratorException ex) {
 			logger.error(ex.getMessage());
 			this.exitCode = ex.exitCode();
+			result = new NodeResult(this.exitCode, ex.getMessage(), List.of());
+		}
+		writeNodeResult(result);
+	}
+
+	/** For the process running a cluster command: what this node's run did ({@link ClusterCommand}). */
+	private void writeNodeResult(NodeResult result) {
+		if (this.nodeResult == null) {
+			return;
+		}
+		try {
+			result.write(this.nodeResult);
+		}
+		catch (IOException ex) {
+			logger.warn("Cannot write the node result {}: {}", this.nodeResult, ex.getMessage());
 		}
 	}
 

@@ -1,11 +1,15 @@
 package io.github.chmigrator.clickhouse;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,21 +41,31 @@ public class ClickHouseCatalog {
 	/**
 	 * Who the server is, whatever name or address reaches it ({@code localhost}, {@code 127.0.0.1}
 	 * and a DNS name are one server): {@code uuid:<serverUUID()>}, the UUID a server stores at its
-	 * first start; where a server has none (an embedded engine reports zeros), {@code host:<hostName()>:<port>}.
-	 * Read once per catalog.
+	 * first start; where a server has none (an embedded engine reports zeros),
+	 * {@code host:<hostName()>:<hash of its data path>}: engines on one machine differ by where their
+	 * data lives, not by the address or port that reaches them. Read once per catalog.
 	 */
 	public synchronized String serverIdentity() {
 		if (this.serverIdentity == null) {
 			this.serverIdentity = this.client
-				.queryFirst("SELECT toString(serverUUID()), hostName()", (row) -> identity(row.getString(1), row.getString(2),
-						this.client.port()))
+				.queryFirst("SELECT toString(serverUUID()), hostName(), (SELECT any(path) FROM system.disks WHERE name = 'default')",
+						(row) -> identity(row.getString(1), row.getString(2), row.getString(3)))
 				.orElseThrow();
 		}
 		return this.serverIdentity;
 	}
 
-	static String identity(String serverUuid, String hostName, int port) {
-		return TableInfo.NO_UUID.equals(serverUuid) ? "host:" + hostName + ":" + port : "uuid:" + serverUuid;
+	static String identity(String serverUuid, String hostName, String dataPath) {
+		if (!TableInfo.NO_UUID.equals(serverUuid)) {
+			return "uuid:" + serverUuid;
+		}
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-256").digest(String.valueOf(dataPath).getBytes(StandardCharsets.UTF_8));
+			return "host:" + hostName + ":" + HexFormat.of().formatHex(digest, 0, 6);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/** The engine of a database ({@code Atomic}, {@code Ordinary}, …), empty when it does not exist. */
@@ -78,6 +92,17 @@ public class ClickHouseCatalog {
 	/** Whether a table exists and is on the given storage policy. */
 	public boolean isOnPolicy(String database, String table, String policy) {
 		return table(database, table).map((info) -> info.storagePolicy().equals(policy)).orElse(false);
+	}
+
+	/** The clusters the server's configuration names ({@code system.clusters}). */
+	public List<String> clusters() {
+		return this.client.query("SELECT DISTINCT cluster FROM system.clusters ORDER BY cluster", (row) -> row.getString(1));
+	}
+
+	/** The hosts of every shard and replica of a cluster, in shard and replica order; empty for an unknown cluster. */
+	public List<String> clusterHosts(String cluster) {
+		return this.client.query("SELECT host_name FROM system.clusters WHERE cluster = " + Sql.literal(cluster)
+				+ " ORDER BY shard_num, replica_num", (row) -> row.getString(1));
 	}
 
 	/** Whether an active part of the table (a patch part of lightweight updates too) lies on a disk other than these. */

@@ -30,6 +30,7 @@ import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.SourceGuard;
+import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.PlanOrderSplitter;
 import io.github.chmigrator.plan.PlanPartitionsTasklet;
@@ -113,12 +114,13 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Step copyPartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			Step copyPartition, PartitionPlanner partitionPlanner, MigrationSettings settings, StepOutcomeListener listener,
-			CopyBatch copyBatch) {
+			CopyBatch copyBatch, CopiedPartitions copiedPartitions) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(copyPartition,
 				partitionExecutor(settings.parallelism()), copyBatch, settings.batchPartitions(), settings.batchBytes());
 		handler.setGridSize(settings.parallelism());
 		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
-			.splitter(new PlanOrderSplitter(jobRepository, partitionPlanner, transactionManager, PartitionPlanner.WORKER_STEP))
+			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,
+					PartitionPlanner.WORKER_STEP))
 			.partitionHandler(handler)
 			.step(copyPartition)
 			.listener(listener)
@@ -137,9 +139,10 @@ public class MigrationJobConfiguration {
 
 	@Bean
 	public Step validateTable(JobRepository jobRepository, PlatformTransactionManager transactionManager,
-			TableOperations operations, SourceGuard sourceGuard, StepOutcomeListener listener) {
+			TableOperations operations, SourceGuard sourceGuard, StepOutcomeListener listener,
+			CopiedPartitions copiedPartitions) {
 		return new StepBuilder("validateTable", jobRepository)
-			.tasklet(new ValidateTableTasklet(operations, jobRepository, sourceGuard),
+			.tasklet(new ValidateTableTasklet(operations, copiedPartitions, sourceGuard),
 					transactionManager)
 			.listener(listener)
 			.build();
@@ -177,14 +180,14 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Step movePartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			Step movePartition, PartitionPlanner partitionPlanner, MigrationSettings settings,
-			StepOutcomeListener listener) {
+			StepOutcomeListener listener, CopiedPartitions copiedPartitions) {
 		TaskExecutorPartitionHandler handler = new TaskExecutorPartitionHandler();
 		handler.setStep(movePartition);
 		handler.setTaskExecutor(partitionExecutor(settings.parallelism()));
 		handler.setGridSize(settings.parallelism());
 		return new StepBuilder("movePartitions", jobRepository)
 			.partitioner(PartitionPlanner.MOVE_WORKER_STEP, partitionPlanner)
-			.splitter(new PlanOrderSplitter(jobRepository, partitionPlanner, transactionManager,
+			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,
 					PartitionPlanner.MOVE_WORKER_STEP))
 			.partitionHandler(handler)
 			.listener(listener)

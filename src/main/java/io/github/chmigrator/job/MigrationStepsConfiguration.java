@@ -37,8 +37,10 @@ import io.github.chmigrator.migration.RemovedPartitions;
 import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.Plan;
+import io.github.chmigrator.partition.WorkerRecords;
 import io.github.chmigrator.policy.CheckPolicyTasklet;
 import io.github.chmigrator.report.ReportWriter;
 import io.github.chmigrator.schema.CloneSchemaTasklet;
@@ -62,6 +64,12 @@ public class MigrationStepsConfiguration {
 	@DependsOnDatabaseInitialization
 	public StepExecutionIndex stepExecutionIndex(DataSource dataSource) {
 		return new StepExecutionIndex(dataSource);
+	}
+
+	/** The partitions' worker records, streamed from the JobRepository's tables. */
+	@Bean
+	public CopiedPartitions copiedPartitions(DataSource dataSource, JacksonExecutionContextStringSerializer serializer) {
+		return new CopiedPartitions(new WorkerRecords(dataSource, serializer));
 	}
 
 	@Bean
@@ -91,8 +99,8 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
-	public ReportWriter reportWriter(ReportSettings settings, JobRepository jobRepository) {
-		return new ReportWriter(settings.path(), jobRepository);
+	public ReportWriter reportWriter(ReportSettings settings, CopiedPartitions copiedPartitions) {
+		return new ReportWriter(settings.path(), copiedPartitions);
 	}
 
 	/** The original script's progress file (design §12.3), by default next to the reports. */
@@ -109,8 +117,9 @@ public class MigrationStepsConfiguration {
 
 	@Bean
 	public RemovedPartitions removedPartitions(TableOperations operations, ClickHouseCatalog catalog,
-			JobRepository jobRepository) {
-		return new RemovedPartitions(new QueryLog(operations.client()), operations, catalog, jobRepository);
+			JobRepository jobRepository, CopiedPartitions copiedPartitions) {
+		return new RemovedPartitions(new QueryLog(operations.client()), operations, catalog, jobRepository,
+				copiedPartitions);
 	}
 
 	@Bean
@@ -138,8 +147,9 @@ public class MigrationStepsConfiguration {
 	@Bean
 	public CheckPolicyTasklet checkPolicyTasklet(JobRepository jobRepository, ClickHouseCatalog catalog,
 			TableOperations operations, OwnedTables ownedTables, ProgressImport progressImport,
-			SourceChanges sourceChanges) {
-		return new CheckPolicyTasklet(jobRepository, catalog, operations, ownedTables, progressImport, sourceChanges);
+			SourceChanges sourceChanges, CopiedPartitions copiedPartitions) {
+		return new CheckPolicyTasklet(jobRepository, catalog, operations, ownedTables, progressImport, sourceChanges,
+				copiedPartitions);
 	}
 
 	@Bean
@@ -171,9 +181,9 @@ public class MigrationStepsConfiguration {
 
 	@Bean
 	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
-			JobRepository jobRepository, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables,
+			CopiedPartitions copiedPartitions, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables,
 			SourceGuard sourceGuard, @Value("${migration.exchange-wait:10m}") Duration exchangeWait) {
-		return new SwapTablesTasklet(operations, catalog, jobRepository, merges, failurePoints, ownedTables, sourceGuard,
+		return new SwapTablesTasklet(operations, catalog, copiedPartitions, merges, failurePoints, ownedTables, sourceGuard,
 				exchangeWait);
 	}
 

@@ -1,5 +1,6 @@
 package io.github.chmigrator.metrics;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -10,8 +11,9 @@ import io.github.chmigrator.config.ReportSettings;
 public class MetricsConfiguration {
 
 	@Bean
-	public MigrationMetrics migrationMetrics(ReportSettings reports, MetricsSettings settings) {
-		return new MigrationMetrics(reports.path(), settings.pushgateway());
+	public MigrationMetrics migrationMetrics(ReportSettings reports, MetricsSettings settings,
+			@Value("${migrator.node:}") String node) {
+		return new MigrationMetrics(reports.path(), settings.pushgateway(), node);
 	}
 
 }

@@ -40,6 +40,11 @@ import io.github.chmigrator.run.RunSummary;
  * <li>pushed, when {@code metrics.pushgateway.url} is set, to the Pushgateway with job
  * {@value #JOB} and grouping key {@code database} (a {@code PUT}: the group holds the last run).</li>
  * </ul>
+ * On a node of a cluster command the {@code clickhouse} label names the node, and the textfile
+ * and the Pushgateway group are the node's own ({@code _<host>_<port>} in the file name, grouping
+ * key {@code node} too).
+ * <ul>
+ * </ul>
  * Each run replaces what the previous run of the same database published, so
  * {@code migration_errors_total} counts the errors of the last run, not of all runs: it starts at
  * 0 in every run. Publishing never fails the run: a file that cannot be written or a push that fails
@@ -59,13 +64,19 @@ public class MigrationMetrics implements RunListener {
 
 	private final MetricsSettings.Pushgateway pushgateway;
 
+	private final String node;
+
 	/**
 	 * @param directory where the textfile goes (the report directory), created when missing
 	 * @param pushgateway where to push; nothing is pushed when its URL is {@code null}
+	 * @param node the node ({@code host:port}) of a cluster command's run, {@code null} otherwise: its
+	 * textfile and Pushgateway group are the node's, so nodes sharing a report directory or a
+	 * Pushgateway do not replace each other's metrics
 	 */
-	public MigrationMetrics(Path directory, MetricsSettings.Pushgateway pushgateway) {
+	public MigrationMetrics(Path directory, MetricsSettings.Pushgateway pushgateway, String node) {
 		this.directory = directory;
 		this.pushgateway = pushgateway;
+		this.node = (node == null || node.isBlank()) ? null : node;
 	}
 
 	@Override
@@ -80,10 +91,13 @@ public class MigrationMetrics implements RunListener {
 		}
 	}
 
-	/** The textfile of a database's runs: {@code clickhouse_migrator_<database>.prom}. */
+	/**
+	 * The textfile of a database's runs: {@code clickhouse_migrator_<database>.prom}, or
+	 * {@code clickhouse_migrator_<database>_<host>_<port>.prom} on a node of a cluster command.
+	 */
 	public Path textfile(String database) {
-		String name = NOT_IN_FILE_NAME.matcher(Objects.toString(database, "")).replaceAll("_");
-		return this.directory.resolve("clickhouse_migrator_" + name + ".prom");
+		String name = Objects.toString(database, "") + ((this.node != null) ? "_" + this.node : "");
+		return this.directory.resolve("clickhouse_migrator_" + NOT_IN_FILE_NAME.matcher(name).replaceAll("_") + ".prom");
 	}
 
 	/** A registry holding the ten metrics of one run and nothing else. */
@@ -151,7 +165,11 @@ public class MigrationMetrics implements RunListener {
 			.scheme(Scheme.valueOf(url.getScheme().toUpperCase(Locale.ROOT)))
 			.address(address(url))
 			.job(JOB)
-			.groupingKey("database", Objects.toString(run.database(), ""))
+			.groupingKey("database", Objects.toString(run.database(), ""));
+		if (this.node != null) {
+			builder.groupingKey("node", this.node);
+		}
+		builder
 			.registry(registry.getPrometheusRegistry())
 			.format(Format.PROMETHEUS_TEXT)
 			.connectionTimeout(this.pushgateway.timeout())

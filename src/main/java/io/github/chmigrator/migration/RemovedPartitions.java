@@ -27,7 +27,6 @@ import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.CatchUps;
-import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
 import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.MoveWindows;
 
@@ -84,8 +83,11 @@ public class RemovedPartitions {
 
 	private final JobRepository jobRepository;
 
+	private final CopiedPartitions copied;
+
 	public RemovedPartitions(QueryLog log, TableOperations operations, ClickHouseCatalog catalog,
-			JobRepository jobRepository) {
+			JobRepository jobRepository, CopiedPartitions copied) {
+		this.copied = copied;
 		this.log = log;
 		this.operations = operations;
 		this.catalog = catalog;
@@ -135,10 +137,10 @@ public class RemovedPartitions {
 		ExecutionContext catchUps = MigrationOutcome.lastSwapContext(this.jobRepository, execution);
 		Map<String, MoveWindows> windows = new LinkedHashMap<>();
 		Map<String, BlockRanges> moved = new LinkedHashMap<>(CatchUps.blocks(catchUps));
-		for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, execution)) {
+		this.copied.forEach(execution, (partition) -> {
 			windows.put(partition.planned().partitionId(), partition.window());
 			moved.merge(partition.planned().partitionId(), partition.blocks(), BlockRanges::plus);
-		}
+		});
 		CatchUps.windows(catchUps).forEach((id, window) -> windows.merge(id, window, MoveWindows::plus));
 		Clock clock = Clock.measure(this.operations);
 		for (Statement statement : fresh) {

@@ -2,25 +2,29 @@ package io.github.chmigrator.partition;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.JobInstance;
-import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import io.github.chmigrator.clickhouse.PartitionInfo;
 
 /**
  * What the copy workers recorded for every planned partition of a job instance, across all its
- * executions (a partition completed by the first run and skipped by the restart still counts).
+ * executions (a partition completed by the first run and skipped by the restart still counts),
+ * read from the JobRepository as a stream ({@link WorkerRecords}): a table of 100,000 partitions
+ * is never held in memory with every worker's context at once.
  */
 public final class CopiedPartitions {
 
-	private CopiedPartitions() {
+	private final WorkerRecords records;
+
+	public CopiedPartitions(WorkerRecords records) {
+		this.records = records;
 	}
 
 	/**
@@ -58,34 +62,39 @@ public final class CopiedPartitions {
 
 	}
 
-	public static List<CopiedPartition> load(JobRepository repository, JobExecution jobExecution) {
-		Map<String, StepExecution> workers = lastWorkers(repository, jobExecution.getJobInstance());
+	/**
+	 * Every planned partition with the last record of its worker, one at a time: first those whose
+	 * worker ran (newest record first), then those whose worker never ran. Nothing is kept once the
+	 * action has seen a partition.
+	 */
+	public void forEach(JobExecution jobExecution, Consumer<CopiedPartition> action) {
+		Map<String, PartitionInfo> pending = new LinkedHashMap<>();
+		for (PartitionInfo planned : Plan.fromContext(jobExecution.getExecutionContext().get(PartitionPlanner.PLAN))) {
+			pending.put(PartitionPlanner.partitionName(planned.partitionId()), planned);
+		}
+		this.records.forEachLast(jobExecution.getJobInstanceId(), (worker) -> {
+			PartitionInfo planned = pending.remove(worker.partitionName());
+			if (planned != null) {
+				action.accept(new CopiedPartition(planned, worker.status(), worker.context()));
+			}
+		});
+		pending.values().forEach((planned) -> action.accept(new CopiedPartition(planned, null, new ExecutionContext())));
+	}
+
+	/** {@link #forEach} into a list, in plan order: for what needs the records of every partition at once. */
+	public List<CopiedPartition> load(JobExecution jobExecution) {
+		Map<String, CopiedPartition> byId = new HashMap<>();
+		forEach(jobExecution, (partition) -> byId.put(partition.planned().partitionId(), partition));
 		List<CopiedPartition> partitions = new ArrayList<>();
 		for (PartitionInfo planned : Plan.fromContext(jobExecution.getExecutionContext().get(PartitionPlanner.PLAN))) {
-			StepExecution last = workers.get(PartitionPlanner.partitionName(planned.partitionId()));
-			partitions.add(new CopiedPartition(planned, (last != null) ? last.getStatus() : null,
-					(last != null) ? last.getExecutionContext() : new ExecutionContext()));
+			partitions.add(byId.get(planned.partitionId()));
 		}
 		return partitions;
 	}
 
-	/**
-	 * The last execution of every worker step of a job instance, by partition name
-	 * ({@link PartitionPlanner#partitionName}; a job instance copies or moves, never both), read with one pass
-	 * over the instance's executions: Spring Batch's {@code getLastStepExecution} reads (and parses)
-	 * the job execution's context, which holds the whole plan, once per call, so calling it once
-	 * per partition costs the square of the partition count.
-	 */
-	public static Map<String, StepExecution> lastWorkers(JobRepository repository, JobInstance instance) {
-		Map<String, StepExecution> last = new HashMap<>();
-		for (JobExecution execution : repository.getJobExecutions(instance)) {
-			for (StepExecution step : execution.getStepExecutions()) {
-				if (PartitionPlanner.isWorker(step.getStepName())) {
-					last.merge(PartitionPlanner.workerPartition(step.getStepName()), step, (one, other) -> (one.getId() >= other.getId()) ? one : other);
-				}
-			}
-		}
-		return last;
+	/** The last execution of every worker step of a job instance, one at a time ({@link WorkerRecords}). */
+	public void forEachLastWorker(long jobInstanceId, Consumer<WorkerRecords.Worker> action) {
+		this.records.forEachLast(jobInstanceId, action);
 	}
 
 }

@@ -2,6 +2,8 @@ package io.github.chmigrator.partition;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +27,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  * whose last worker completed in an earlier execution is skipped; a failed or stopped one starts
  * again with its last ExecutionContext; one still running (left by a killed run that was not
  * recovered) refuses the step. Unlike it, the last executions are read in one pass
- * ({@link CopiedPartitions#lastWorkers}, not once per partition: each of those reads parses the
- * whole plan), and the new executions' contexts are saved in one JobRepository transaction.
+ * ({@link CopiedPartitions#forEachLastWorker}, streamed, not once per partition: each of those reads
+ * parses the whole plan; only the contexts of workers that start again are kept), and the new
+ * executions' contexts are saved in one JobRepository transaction.
  */
 public class PlanOrderSplitter implements StepExecutionSplitter {
 
 	private final JobRepository jobRepository;
+
+	private final CopiedPartitions copied;
 
 	private final Partitioner partitioner;
 
@@ -39,9 +44,10 @@ public class PlanOrderSplitter implements StepExecutionSplitter {
 	private final String workerStep;
 
 	/** @param workerStep {@link PartitionPlanner#WORKER_STEP} or {@link PartitionPlanner#MOVE_WORKER_STEP} */
-	public PlanOrderSplitter(JobRepository jobRepository, Partitioner partitioner,
+	public PlanOrderSplitter(JobRepository jobRepository, CopiedPartitions copied, Partitioner partitioner,
 			PlatformTransactionManager transactionManager, String workerStep) {
 		this.jobRepository = jobRepository;
+		this.copied = copied;
 		this.workerStep = workerStep;
 		this.partitioner = partitioner;
 		this.transaction = new TransactionTemplate(transactionManager);
@@ -55,16 +61,31 @@ public class PlanOrderSplitter implements StepExecutionSplitter {
 	@Override
 	public Set<StepExecution> split(StepExecution stepExecution, int gridSize) throws JobExecutionException {
 		JobExecution jobExecution = stepExecution.getJobExecution();
-		Map<String, StepExecution> last = CopiedPartitions.lastWorkers(this.jobRepository, jobExecution.getJobInstance());
+		Set<String> completed = new HashSet<>();
+		Map<String, ExecutionContext> again = new HashMap<>();
+		List<String> refused = new ArrayList<>();
+		this.copied.forEachLastWorker(jobExecution.getJobInstanceId(), (worker) -> {
+			BatchStatus status = worker.status();
+			if (status == BatchStatus.COMPLETED && worker.jobExecutionId() != jobExecution.getId()) {
+				completed.add(worker.partitionName());
+			}
+			else if (status == BatchStatus.COMPLETED || status == BatchStatus.STOPPED || status == BatchStatus.FAILED) {
+				// a completed one always again within the same job execution, as Spring Batch does
+				again.put(worker.partitionName(), worker.context());
+			}
+			else {
+				refused.add(worker.partitionName() + " from " + status);
+			}
+		});
+		if (!refused.isEmpty()) {
+			throw new JobExecutionException("Cannot restart step " + this.workerStep + ":" + refused.get(0)
+					+ " status: the old execution may still be running, or was abandoned");
+		}
 		List<Map.Entry<String, ExecutionContext>> starts = new ArrayList<>();
 		for (Map.Entry<String, ExecutionContext> partition : this.partitioner.partition(gridSize).entrySet()) {
-			String name = this.workerStep + ":" + partition.getKey();
-			StepExecution previous = last.get(partition.getKey());
-			if (previous == null) {
-				starts.add(Map.entry(name, partition.getValue()));
-			}
-			else if (shouldStart(previous, jobExecution)) {
-				starts.add(Map.entry(name, previous.getExecutionContext()));
+			if (!completed.contains(partition.getKey())) {
+				starts.add(Map.entry(this.workerStep + ":" + partition.getKey(),
+						again.getOrDefault(partition.getKey(), partition.getValue())));
 			}
 		}
 		// Spring Batch creates each step execution in a transaction of its own (it refuses an enclosing one)
@@ -80,19 +101,6 @@ public class PlanOrderSplitter implements StepExecutionSplitter {
 				.thenComparing(StepExecution::getStepName))
 			.forEach(ordered::add);
 		return ordered;
-	}
-
-	private static boolean shouldStart(StepExecution previous, JobExecution jobExecution) throws JobExecutionException {
-		BatchStatus status = previous.getStatus();
-		if (status == BatchStatus.COMPLETED) {
-			// always again within the same job execution, as Spring Batch does
-			return previous.getJobExecutionId() == jobExecution.getId();
-		}
-		if (status == BatchStatus.STOPPED || status == BatchStatus.FAILED) {
-			return true;
-		}
-		throw new JobExecutionException("Cannot restart step " + previous.getStepName() + " from " + status
-				+ " status: the old execution may still be running, or was abandoned");
 	}
 
 }

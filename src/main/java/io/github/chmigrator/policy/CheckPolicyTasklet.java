@@ -22,7 +22,6 @@ import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.TableJobParameters;
-import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
 import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.PartitionPlanner;
 
@@ -56,9 +55,12 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private final TableChecks checks;
 
+	private final CopiedPartitions copied;
+
 	public CheckPolicyTasklet(JobRepository jobRepository, ClickHouseCatalog catalog, TableOperations operations,
-			OwnedTables owned, ProgressImport progress, SourceChanges changes) {
+			OwnedTables owned, ProgressImport progress, SourceChanges changes, CopiedPartitions copied) {
 		this.jobRepository = jobRepository;
+		this.copied = copied;
 		this.catalog = catalog;
 		this.operations = operations;
 		this.owned = owned;
@@ -189,12 +191,10 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	/** Whether an earlier attempt left parts that were copied but not yet dropped from the source. */
 	private boolean movesInFlight(JobExecution execution) {
-		for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, execution)) {
-			if (PartitionPlanner.COPIED.equals(partition.context().getString(PartitionPlanner.STATE, ""))) {
-				return true;
-			}
-		}
-		return MigrationOutcome.lastSwapContext(this.jobRepository, execution).containsKey(MigrationOutcome.CATCH_UP_PENDING);
+		boolean[] copied = { false };
+		this.copied.forEach(execution, (partition) -> copied[0] |= PartitionPlanner.COPIED
+			.equals(partition.context().getString(PartitionPlanner.STATE, "")));
+		return copied[0] || MigrationOutcome.lastSwapContext(this.jobRepository, execution).containsKey(MigrationOutcome.CATCH_UP_PENDING);
 	}
 
 	/** A job instance migrates tables of one server: refuse to run it against another one. */

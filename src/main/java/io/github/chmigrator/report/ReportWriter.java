@@ -7,6 +7,8 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,12 +19,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
-import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.github.chmigrator.clickhouse.PartitionInfo;
 import io.github.chmigrator.core.AtomicFiles;
 import io.github.chmigrator.core.MigratorFailures;
 import io.github.chmigrator.core.Sizes;
@@ -32,6 +34,7 @@ import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
 import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.PartitionPlanner;
+import io.github.chmigrator.partition.Plan;
 
 /**
  * Writes the {@link TableReport} after every run of a table's job, whatever its outcome,
@@ -50,15 +53,15 @@ public class ReportWriter implements JobExecutionListener {
 
 	private final Path directory;
 
-	private final JobRepository jobRepository;
+	private final CopiedPartitions copied;
 
 	private final JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
 	private final Map<Long, TableReport> reports = new ConcurrentHashMap<>();
 
-	public ReportWriter(Path directory, JobRepository jobRepository) {
+	public ReportWriter(Path directory, CopiedPartitions copied) {
 		this.directory = directory;
-		this.jobRepository = jobRepository;
+		this.copied = copied;
 	}
 
 	@Override
@@ -96,38 +99,14 @@ public class ReportWriter implements JobExecutionListener {
 
 	TableReport report(JobExecution execution) {
 		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
-		List<TableReport.PartitionReport> partitions = new ArrayList<>();
-		List<String> strategies = new ArrayList<>();
-		long rows = 0;
-		long bytes = 0;
-		long copiedNow = 0;
 		long runStart = startMillis(execution);
-		int completed = 0;
 		Map<String, String> removed = RemovedPartitions.removed(execution.getExecutionContext());
+		Partitions found = new Partitions();
 		if (execution.getExecutionContext().containsKey(PartitionPlanner.PLAN)) {
-			for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, execution)) {
-				var context = partition.context();
-				String strategy = context.getString(PartitionPlanner.STRATEGY, "");
-				if (!strategy.isEmpty() && !strategies.contains(strategy)) {
-					strategies.add(strategy);
-				}
-				boolean done = partition.done();
-				completed += done ? 1 : 0;
-				rows += done ? partition.copiedRows() : 0;
-				bytes += partition.planned().bytes();
-				copiedNow += (done && partition.context().getLong(PartitionPlanner.COPY_STARTED_AT, 0) >= runStart)
-						? partition.planned().bytes() : 0;
-				partitions.add(new TableReport.PartitionReport(partition.planned().partitionId(),
-						partition.planned().partition(), done ? partition.copiedRows() : partition.planned().rows(),
-						partition.planned().bytes(), context.getDouble(PartitionPlanner.SECONDS, 0.0), strategy,
-						context.getInt(PartitionPlanner.ATTEMPTS, 0),
-						(partition.status() != null) ? partition.status().name() : "PENDING",
-						removed.containsKey(partition.planned().partitionId())
-								? "removed from the source after it moved, so from the migrated table too: "
-										+ removed.get(partition.planned().partitionId())
-								: context.getString(PartitionPlanner.NOTE, "")));
-			}
+			this.copied.forEach(execution, (partition) -> found.add(partition, runStart, removed));
+			found.sort(Plan.fromContext(execution.getExecutionContext().get(PartitionPlanner.PLAN)));
 		}
+		List<TableReport.PartitionReport> partitions = found.partitions;
 		LocalDateTime start = execution.getStartTime();
 		LocalDateTime end = Objects.requireNonNullElse(execution.getEndTime(), LocalDateTime.now());
 		double seconds = (start != null) ? Duration.between(start, end).toMillis() / 1000.0 : 0;
@@ -138,13 +117,61 @@ public class ReportWriter implements JobExecutionListener {
 			.toList();
 		return new TableReport(TableReport.VERSION, job.database(), job.table(), job.targetPolicy(), job.clickhouse(),
 				execution.getJobInstanceId(), execution.getId(),
-				execution.getJobParameters().getString(TableJobParameters.STRATEGY), strategies, status(execution),
+				execution.getJobParameters().getString(TableJobParameters.STRATEGY), found.strategies, status(execution),
 				iso(start), iso(end), seconds, partitions,
-				new TableReport.Totals(partitions.size(), completed, rows, bytes,
-						(seconds > 0) ? Math.round(copiedNow / seconds) : 0),
+				new TableReport.Totals(partitions.size(), found.completed, found.rows, found.bytes,
+						(seconds > 0) ? Math.round(found.copiedNow / seconds) : 0),
 				lateRows(execution),
 				swapContext(execution).getString(MigrationOutcome.KEPT_OLD_TABLE, null),
 				execution.getExecutionContext().getString(MigrationOutcome.NEW_INSERTS, null), errors);
+	}
+
+	/** The report's partitions and totals, gathered one worker record at a time. */
+	private static final class Partitions {
+
+		private final List<TableReport.PartitionReport> partitions = new ArrayList<>();
+
+		private final List<String> strategies = new ArrayList<>();
+
+		private long rows;
+
+		private long bytes;
+
+		private long copiedNow;
+
+		private int completed;
+
+		void add(CopiedPartition partition, long runStart, Map<String, String> removed) {
+			var context = partition.context();
+			String strategy = context.getString(PartitionPlanner.STRATEGY, "");
+			if (!strategy.isEmpty() && !this.strategies.contains(strategy)) {
+				this.strategies.add(strategy);
+			}
+			boolean done = partition.done();
+			this.completed += done ? 1 : 0;
+			this.rows += done ? partition.copiedRows() : 0;
+			this.bytes += partition.planned().bytes();
+			this.copiedNow += (done && context.getLong(PartitionPlanner.COPY_STARTED_AT, 0) >= runStart)
+					? partition.planned().bytes() : 0;
+			String id = partition.planned().partitionId();
+			this.partitions.add(new TableReport.PartitionReport(id, partition.planned().partition(),
+					done ? partition.copiedRows() : partition.planned().rows(), partition.planned().bytes(),
+					context.getDouble(PartitionPlanner.SECONDS, 0.0), strategy, context.getInt(PartitionPlanner.ATTEMPTS, 0),
+					(partition.status() != null) ? partition.status().name() : "PENDING",
+					removed.containsKey(id)
+							? "removed from the source after it moved, so from the migrated table too: " + removed.get(id)
+							: context.getString(PartitionPlanner.NOTE, "")));
+		}
+
+		/** In plan order, as the log announced them. */
+		void sort(List<PartitionInfo> plan) {
+			Map<String, Integer> order = new HashMap<>();
+			for (int i = 0; i < plan.size(); i++) {
+				order.put(plan.get(i).partitionId(), i);
+			}
+			this.partitions.sort(Comparator.comparingInt((partition) -> order.getOrDefault(partition.partitionId(), 0)));
+		}
+
 	}
 
 	/** When the run began, in epoch milliseconds (0 when unknown). */

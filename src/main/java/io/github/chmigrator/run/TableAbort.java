@@ -65,6 +65,8 @@ public class TableAbort {
 
 	private final JobRepository jobRepository;
 
+	private final CopiedPartitions copied;
+
 	private final TableLocks locks;
 
 	private final ClickHouseCatalog catalog;
@@ -99,13 +101,14 @@ public class TableAbort {
 
 	public TableAbort(JobOperator jobOperator, JobRepository jobRepository, TableLocks locks, ClickHouseCatalog catalog,
 			TableOperations operations, OwnedTables owned, FailurePoints failurePoints, ReportWriter reports,
-			TableRunner tables, SourceChanges changes) {
+			TableRunner tables, SourceChanges changes, CopiedPartitions copied) {
 		this.reports = reports;
 		this.tables = tables;
 		this.changes = changes;
 		this.partitions = new PartitionPutBack(operations, jobRepository, failurePoints);
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
+		this.copied = copied;
 		this.locks = locks;
 		this.catalog = catalog;
 		this.operations = operations;
@@ -265,12 +268,12 @@ public class TableAbort {
 	private Map<String, CopiedPartition> recordedCopies(JobExecution last) {
 		Map<String, CopiedPartition> recorded = new HashMap<>();
 		if (last.getExecutionContext().containsKey(PartitionPlanner.PLAN)) {
-			for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, last)) {
+			this.copied.forEach(last, (partition) -> {
 				String state = partition.context().getString(PartitionPlanner.STATE, "");
 				if (state.equals(PartitionPlanner.COPIED) || state.equals(PartitionPlanner.DONE)) {
 					recorded.put(partition.planned().partitionId(), partition);
 				}
-			}
+			});
 		}
 		return recorded;
 	}

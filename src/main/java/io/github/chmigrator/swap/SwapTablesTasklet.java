@@ -8,7 +8,6 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.StepExecution;
@@ -28,7 +27,6 @@ import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
-import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
 import io.github.chmigrator.partition.CopiedPartitions;
 
 /**
@@ -70,7 +68,7 @@ public class SwapTablesTasklet implements Tasklet {
 
 	private final ClickHouseCatalog catalog;
 
-	private final JobRepository jobRepository;
+	private final CopiedPartitions copied;
 
 	private final CatchUp catchUp;
 
@@ -85,14 +83,14 @@ public class SwapTablesTasklet implements Tasklet {
 	/** The copied blocks of the step execution in progress, by its id. */
 	private Map.Entry<Long, Map<String, BlockRanges>> copiedFor;
 
-	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, JobRepository jobRepository,
+	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, CopiedPartitions copied,
 			MergeControl merges, FailurePoints failurePoints, OwnedTables owned, SourceGuard guard,
 			Duration exchangeWait) {
 		this.guard = guard;
 		this.preExchangeInserts = new PreExchangeInserts(operations, exchangeWait);
 		this.operations = operations;
 		this.catalog = catalog;
-		this.jobRepository = jobRepository;
+		this.copied = copied;
 		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints, owned, guard);
 		this.failurePoints = failurePoints;
 		this.owned = owned;
@@ -154,9 +152,8 @@ public class SwapTablesTasklet implements Tasklet {
 	private synchronized Map<String, BlockRanges> copiedBlocks(StepExecution step) {
 		if (this.copiedFor == null || !this.copiedFor.getKey().equals(step.getId())) {
 			Map<String, BlockRanges> copied = new HashMap<>();
-			for (CopiedPartition partition : CopiedPartitions.load(this.jobRepository, step.getJobExecution())) {
-				copied.put(partition.planned().partitionId(), partition.blocks());
-			}
+			this.copied.forEach(step.getJobExecution(),
+					(partition) -> copied.put(partition.planned().partitionId(), partition.blocks()));
 			this.copiedFor = Map.entry(step.getId(), copied);
 		}
 		return this.copiedFor.getValue();

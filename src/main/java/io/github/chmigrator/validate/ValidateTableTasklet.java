@@ -6,7 +6,6 @@ import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -19,7 +18,6 @@ import io.github.chmigrator.migration.RemovedPartitions;
 import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
-import io.github.chmigrator.partition.CopiedPartitions.CopiedPartition;
 import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.PartitionPlanner;
 
@@ -37,13 +35,13 @@ public class ValidateTableTasklet implements Tasklet {
 
 	private final TableOperations operations;
 
-	private final JobRepository jobRepository;
+	private final CopiedPartitions copied;
 
 	private final SourceGuard guard;
 
-	public ValidateTableTasklet(TableOperations operations, JobRepository jobRepository, SourceGuard guard) {
+	public ValidateTableTasklet(TableOperations operations, CopiedPartitions copied, SourceGuard guard) {
 		this.operations = operations;
-		this.jobRepository = jobRepository;
+		this.copied = copied;
 		this.guard = guard;
 	}
 
@@ -54,17 +52,18 @@ public class ValidateTableTasklet implements Tasklet {
 		// again here: a server restarted since the copy forgot SYSTEM STOP MERGES, and a merge folds rows
 		this.operations.stopMerges(job.database(), job.workTable());
 		List<String> columns = this.guard.verifyBeforeMoves(stepExecution.getJobExecution(), job);
-		List<CopiedPartition> partitions = CopiedPartitions.load(this.jobRepository, stepExecution.getJobExecution());
 		Map<String, String> removed = RemovedPartitions.removed(stepExecution.getJobExecution().getExecutionContext());
 		List<String> problems = new ArrayList<>();
 		List<String> differences = new ArrayList<>();
 		Map<String, Long> rows = this.operations.rowsPerPartition(job.database(), job.workTable());
-		long expected = 0;
-		for (CopiedPartition partition : partitions) {
+		long[] expected = { 0 };
+		int[] partitions = { 0 };
+		this.copied.forEach(stepExecution.getJobExecution(), (partition) -> {
+			partitions[0]++;
 			String id = partition.planned().partitionId();
 			if (!partition.done()) {
 				problems.add("partition " + id + " was not copied (status " + partition.status() + ")");
-				continue;
+				return;
 			}
 			long actual = rows.getOrDefault(id, 0L);
 			if (removed.containsKey(id)) {
@@ -73,9 +72,9 @@ public class ValidateTableTasklet implements Tasklet {
 					differences.add("partition " + id + ": " + actual + " rows in " + job.workTable() + ", none after "
 							+ removed.get(id));
 				}
-				continue;
+				return;
 			}
-			expected += partition.copiedRows();
+			expected[0] += partition.copiedRows();
 			if (actual != partition.copiedRows()) {
 				differences.add("partition " + id + ": " + actual + " rows in " + job.workTable() + ", "
 						+ partition.copiedRows() + " copied");
@@ -88,10 +87,10 @@ public class ValidateTableTasklet implements Tasklet {
 							+ ", " + recorded + " copied");
 				}
 			}
-		}
+		});
 		long total = rows.values().stream().mapToLong(Long::longValue).sum();
-		if (total != expected) {
-			differences.add(job.workTable() + " holds " + total + " rows in all, " + expected + " were copied");
+		if (total != expected[0]) {
+			differences.add(job.workTable() + " holds " + total + " rows in all, " + expected[0] + " were copied");
 		}
 		if (SourceChanges.accepted(stepExecution.getJobExecution()) && !differences.isEmpty()) {
 			logger.warn("Table {}: {} differs from what was copied, as the source changes accepted with "
@@ -104,8 +103,8 @@ public class ValidateTableTasklet implements Tasklet {
 			throw new IllegalStateException("validation of " + job.qualifiedTable() + " failed: " + String.join("; ", problems)
 					+ "; nothing was swapped");
 		}
-		logger.info("Table {}: validated {} partitions, {} rows in {}", job.qualifiedTable(), partitions.size(),
-				Sizes.count(expected), job.workTable());
+		logger.info("Table {}: validated {} partitions, {} rows in {}", job.qualifiedTable(), partitions[0],
+				Sizes.count(expected[0]), job.workTable());
 		return RepeatStatus.FINISHED;
 	}
 

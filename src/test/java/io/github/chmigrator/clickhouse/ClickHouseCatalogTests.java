@@ -65,10 +65,14 @@ class ClickHouseCatalogTests {
 	}
 
 	@Test
-	void aServerIsIdentifiedByItsUuidAndWithoutOneByHostNameAndPort() {
-		assertThat(ClickHouseCatalog.identity("6f1c2d3e-0000-4000-8000-000000000001", "node-1", 8123))
+	void aServerIsIdentifiedByItsUuidAndWithoutOneByHostNameAndDataPath() {
+		assertThat(ClickHouseCatalog.identity("6f1c2d3e-0000-4000-8000-000000000001", "node-1", "/var/lib/clickhouse/"))
 			.isEqualTo("uuid:6f1c2d3e-0000-4000-8000-000000000001");
-		assertThat(ClickHouseCatalog.identity(TableInfo.NO_UUID, "node-1", 8123)).isEqualTo("host:node-1:8123");
+		String one = ClickHouseCatalog.identity(TableInfo.NO_UUID, "node-1", "/srv/one/clickhouse/");
+		assertThat(one).matches("host:node-1:[0-9a-f]{12}")
+			.isEqualTo(ClickHouseCatalog.identity(TableInfo.NO_UUID, "node-1", "/srv/one/clickhouse/"));
+		assertThat(ClickHouseCatalog.identity(TableInfo.NO_UUID, "node-1", "/srv/two/clickhouse/")).as("another engine")
+			.isNotEqualTo(one);
 	}
 
 }

@@ -77,7 +77,7 @@ class MigrationMetricsTests {
 
 	@Test
 	void writesTheTenMetricsOfARunToTheTextfile() throws Exception {
-		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(null, NO_WAIT));
+		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(null, NO_WAIT), null);
 
 		metrics.afterRun(run("demo", 3));
 
@@ -101,7 +101,7 @@ class MigrationMetricsTests {
 
 	@Test
 	void eachRunReplacesTheTextfileOfItsDatabaseAtomically() throws Exception {
-		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(null, NO_WAIT));
+		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(null, NO_WAIT), null);
 
 		metrics.afterRun(run("demo", 3));
 		metrics.afterRun(run("demo", 1));
@@ -115,9 +115,24 @@ class MigrationMetricsTests {
 	}
 
 	@Test
+	void aNodeOfAClusterCommandHasItsOwnTextfileAndPushgatewayGroup() throws Exception {
+		URI url = startPushgateway(200);
+		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(url, NO_WAIT),
+				"127.0.0.2:8123");
+
+		metrics.afterRun(run("demo", 3));
+
+		assertThat(this.requests).singleElement()
+			.satisfies((request) -> assertThat(request.path())
+				.isEqualTo("/metrics/job/clickhouse_migrator/database/demo/node/127.0.0.2%3A8123"));
+		assertThat(this.reports.resolve("clickhouse_migrator_demo_127.0.0.2_8123.prom")).exists();
+		assertThat(this.reports.resolve("clickhouse_migrator_demo.prom")).doesNotExist();
+	}
+
+	@Test
 	void pushesTheMetricsToThePushgateway() throws Exception {
 		URI url = startPushgateway(200);
-		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(url, NO_WAIT));
+		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(url, NO_WAIT), null);
 
 		metrics.afterRun(run("demo", 3));
 
@@ -137,7 +152,7 @@ class MigrationMetricsTests {
 	void credentialsInThePushgatewayUrlAreSentAsBasicAuth() throws Exception {
 		URI url = startPushgateway(200);
 		URI withCredentials = URI.create("http://ops:s3cret@" + url.getAuthority());
-		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(withCredentials, NO_WAIT));
+		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(withCredentials, NO_WAIT), null);
 
 		metrics.afterRun(run("demo", 1));
 
@@ -150,7 +165,7 @@ class MigrationMetricsTests {
 	@Test
 	void aDeadPushgatewayOnlyWarnsWithoutTheCredentials(CapturedOutput output) throws Exception {
 		URI dead = URI.create("http://ops:s3cret@127.0.0.1:" + freePort());
-		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(dead, NO_WAIT));
+		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(dead, NO_WAIT), null);
 
 		assertThatNoException().isThrownBy(() -> metrics.afterRun(run("demo", 3)));
 
@@ -164,7 +179,7 @@ class MigrationMetricsTests {
 	@Test
 	void aPushgatewayThatRefusesThePushOnlyWarns(CapturedOutput output) throws Exception {
 		URI url = startPushgateway(400);
-		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(url, NO_WAIT));
+		MigrationMetrics metrics = new MigrationMetrics(this.reports, new MetricsSettings.Pushgateway(url, NO_WAIT), null);
 
 		assertThatNoException().isThrownBy(() -> metrics.afterRun(run("demo", 3)));
 
@@ -175,7 +190,7 @@ class MigrationMetricsTests {
 	@Test
 	void aTextfileThatCannotBeWrittenOnlyWarns(CapturedOutput output) throws Exception {
 		Path notADirectory = Files.writeString(this.reports.resolve("taken"), "a file");
-		MigrationMetrics metrics = new MigrationMetrics(notADirectory, new MetricsSettings.Pushgateway(null, NO_WAIT));
+		MigrationMetrics metrics = new MigrationMetrics(notADirectory, new MetricsSettings.Pushgateway(null, NO_WAIT), null);
 
 		assertThatNoException().isThrownBy(() -> metrics.afterRun(run("demo", 3)));
 

@@ -55,6 +55,24 @@ public final class ClickHouseStack {
 		this.driverProperties = driverProperties;
 	}
 
+	/** Another server reached like this stack (same user, password and driver properties), e.g. a cluster node. */
+	public ClickHouseStack node(String host, int port) {
+		return new ClickHouseStack("node " + host + ":" + port, host, port, this.user, this.password, this.driverProperties);
+	}
+
+	/**
+	 * The S3 endpoint of the local stack's S3Proxy ({@code http://127.0.0.1:port}), for more nodes
+	 * sharing it ({@link ClusterStack}).
+	 */
+	public String s3Endpoint() throws IOException {
+		Path stackJson = Path.of(requiredProperty("localstack.state-dir")).resolve("stack.json");
+		Matcher matcher = Pattern.compile("\"s3_port\"\\s*:\\s*(\\d+)").matcher(Files.readString(stackJson, StandardCharsets.UTF_8));
+		if (!matcher.find()) {
+			throw new IllegalStateException("no s3_port in " + stackJson + ": the tests run against " + this.kind);
+		}
+		return "http://127.0.0.1:" + matcher.group(1);
+	}
+
 	/** The stack, started on first use. */
 	public static ClickHouseStack get() {
 		return INSTANCE;
