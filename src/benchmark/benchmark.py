@@ -159,8 +159,12 @@ def migrator(stack, table, xmx, name):
         live = [0, ""]
 
         def sample():
+            next_at = time.monotonic() + LIVE_EVERY[0]
             while proc.poll() is None:
-                time.sleep(LIVE_EVERY[0])
+                if time.monotonic() < next_at:
+                    time.sleep(0.1)
+                    continue
+                next_at = time.monotonic() + LIVE_EVERY[0]
                 histogram = subprocess.run(["jcmd", str(proc.pid), "GC.class_histogram"], capture_output=True,
                                            text=True).stdout
                 total = re.search(r"^Total\s+\d+\s+(\d+)", histogram, re.M)
@@ -174,12 +178,12 @@ def migrator(stack, table, xmx, name):
         if LIVE_EVERY[0] > 0:
             sampler.start()
         code = proc.wait()
+        elapsed = time.monotonic() - started
         watcher.join()
         if LIVE_EVERY[0] > 0:
             sampler.join()
             with open(os.path.join(WORK, name + ".histogram.txt"), "w") as f:
                 f.write(live[1] + "\n")
-    elapsed = time.monotonic() - started
     if code != 0:
         raise RuntimeError("the migrator exited with %d; see %s" % (code, os.path.join(WORK, name + ".log")))
     heap = round(live[0] / 1048576.0, 1) if LIVE_EVERY[0] > 0 else live_heap_mb(gc_log)

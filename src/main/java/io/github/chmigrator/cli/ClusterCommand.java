@@ -16,12 +16,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.ConfigurableEnvironment;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseClient;
@@ -53,7 +57,7 @@ public final class ClusterCommand {
 	static final Set<String> FLAGS = Set.of("--cluster", "--hosts", "--node-parallelism");
 
 	/** Flags each node gets from the cluster command instead of the command line. */
-	private static final Set<String> PER_NODE = Set.of("--host", "--port", "--password");
+	private static final Set<String> PER_NODE = Set.of("--host", "--port", "--password", "--clickhouse.password");
 
 	private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -62,6 +66,11 @@ public final class ClusterCommand {
 	private final String mainClass;
 
 	private final PrintStream out;
+
+	/** Node processes running now. */
+	private final Set<Process> running = ConcurrentHashMap.newKeySet();
+
+	private final AtomicInteger signals = new AtomicInteger();
 
 	public ClusterCommand(Map<String, String> variables, String mainClass, PrintStream out) {
 		this.variables = variables;
@@ -108,7 +117,14 @@ public final class ClusterCommand {
 		boolean dryRun = binder.bind("migration.dry-run", Boolean.class).orElse(false);
 		print("Cluster %s: %d nodes (%s), %d at a time%s", name, nodes.size(),
 				String.join(", ", nodes.stream().map(Node::name).toList()), cluster.parallelism(), dryRun ? ", dry run" : "");
-		List<ClusterReport.NodeReport> results = runNodes(nodes, cluster, variables);
+		Runnable restore = handleTerm();
+		List<ClusterReport.NodeReport> results;
+		try {
+			results = runNodes(nodes, cluster, variables);
+		}
+		finally {
+			restore.run();
+		}
 		ClusterReport report = ClusterReport.of(name, start, Instant.now(), dryRun, results);
 		Path file = reports.resolve("cluster_%s_%s.json".formatted(name.replaceAll("[^A-Za-z0-9._-]", "_"),
 				FILE_TIME.format(start)));
@@ -126,6 +142,32 @@ public final class ClusterCommand {
 				report.totals().tables(), report.totals().completedPartitions(), Sizes.count(report.totals().rows()),
 				Sizes.bytes(report.totals().bytes()), Sizes.seconds(report.durationSeconds()), file);
 		return report.exitCode();
+	}
+
+	/**
+	 * SIGTERM (a scheduler stopping the command): the running nodes get it too and stop as a single
+	 * run does, after the partition phase in flight; no further node starts; the report says so.
+	 * A second one halts the command, and with it every node. Ctrl-C reaches the nodes' processes
+	 * directly (one process group), so it is not passed on: a node would take it as a second signal.
+	 * @return what puts the previous handler back
+	 */
+	private Runnable handleTerm() {
+		try {
+			Signal term = new Signal("TERM");
+			SignalHandler previous = Signal.handle(term, (signal) -> {
+				if (this.signals.incrementAndGet() > 1) {
+					Runtime.getRuntime().halt(ExitCodes.FAILED);
+				}
+				print("stop requested: %d running nodes asked to stop; no further node starts", this.running.size());
+				this.running.forEach((process) -> process.toHandle().destroy()); // Process.destroy() would close its output
+			});
+			return () -> Signal.handle(term, previous);
+		}
+		catch (IllegalArgumentException ex) {
+			return () -> {
+				// no such signal here: the nodes halt with this process
+			};
+		}
 	}
 
 	/** The nodes {@code system.clusters} lists for the cluster on the server the command names. */
@@ -171,6 +213,9 @@ public final class ClusterCommand {
 	private ClusterReport.NodeReport runNode(Node node, ClusterArguments cluster, Map<String, String> variables)
 			throws IOException, InterruptedException {
 		Instant start = Instant.now();
+		if (this.signals.get() > 0) {
+			return ClusterReport.NodeReport.failed(node.name(), ExitCodes.FAILED, "not started: a stop was requested", 0);
+		}
 		Path result = Files.createTempFile("clickhouse-migrator-node-", ".json");
 		try {
 			List<String> command = new ArrayList<>(javaCommand());
@@ -182,6 +227,7 @@ public final class ClusterCommand {
 			Files.delete(result);
 			print("[%s] starting", node.name());
 			Process process = builder.start();
+			this.running.add(process);
 			String last = "";
 			try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
 				for (String line = lines.readLine(); line != null; line = lines.readLine()) {
@@ -192,6 +238,7 @@ public final class ClusterCommand {
 				}
 			}
 			int exit = process.waitFor();
+			this.running.remove(process);
 			double seconds = (Instant.now().toEpochMilli() - start.toEpochMilli()) / 1000.0;
 			NodeResult reported = NodeResult.read(result).orElse(null);
 			if (reported == null) {
@@ -264,7 +311,7 @@ public final class ClusterCommand {
 					case "--cluster" -> cluster = value;
 					case "--hosts" -> hosts = value;
 					case "--node-parallelism" -> parallelism = value;
-					case "--password" -> password = value;
+					case "--password", "--clickhouse.password" -> password = value;
 					default -> {
 						// --host, --port: checked as the command's, and kept for --cluster (the server asked)
 						perNode.add(name);

@@ -146,10 +146,7 @@ class ClusterIntegrationTests {
 		JsonNode again = lastClusterReport();
 		assertThat(again.get("nodes").get(0).get("tables").get(0).get("status").asString()).isEqualTo("ALREADY_MIGRATED");
 		assertThat(again.get("nodes").get(1).get("tables").get(0).get("status").asString()).isEqualTo("COMPLETED");
-		for (int i = 0; i < NODES; i++) {
-			assertThat(TableFingerprint.policy(databases.get(i), table)).isEqualTo("s3");
-			assertThat(TableFingerprint.of(databases.get(i), table)).isEqualTo(before.get(i));
-		}
+		assertMigratedExactly(table, before);
 	}
 
 	@Test
@@ -157,9 +154,7 @@ class ClusterIntegrationTests {
 		String table = "killed";
 		List<TableFingerprint> before = createShards(table, 4);
 		Path log = this.workDir.resolve("cluster.log");
-		Process command = migrator().separateJvm(log, with(clusterCommand(table), "--insert-interval", "1")).start();
-		this.children.add(command);
-		awaitLine(command, log, "[" + cluster.name(1) + "] ", "partition 1 [2/4]");
+		Process command = startSlowly(table, log, 1);
 		List<ProcessHandle> nodes = command.descendants().toList();
 
 		command.destroyForcibly();
@@ -172,10 +167,28 @@ class ClusterIntegrationTests {
 		int exit = migrator().run(clusterCommand(table));
 
 		assertThat(exit).isEqualTo(ExitCodes.OK);
-		for (int i = 0; i < NODES; i++) {
-			assertThat(TableFingerprint.policy(databases.get(i), table)).isEqualTo("s3");
-			assertThat(TableFingerprint.of(databases.get(i), table)).as("node %d exact", i).isEqualTo(before.get(i));
-		}
+		assertMigratedExactly(table, before);
+	}
+
+	@Test
+	void sigtermStopsTheRunningNodeAfterItsPartitionStartsNoOtherAndTheSameCommandResumes() throws Exception {
+		String table = "stopped";
+		List<TableFingerprint> before = createShards(table, 4);
+		Path log = this.workDir.resolve("cluster.log");
+		Process command = startSlowly(table, log, 0);
+
+		command.destroy();
+
+		assertThat(command.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		assertThat(command.exitValue()).as("its log:%n%s", ChildLogs.read(log)).isEqualTo(ExitCodes.FAILED);
+		JsonNode report = lastClusterReport();
+		assertThat(report.get("nodes").get(0).get("tables")).as("node 0; the log:%n%s", ChildLogs.read(log)).hasSize(1);
+		assertThat(report.get("nodes").get(0).get("tables").get(0).get("status").asString()).isEqualTo("STOPPED");
+		assertThat(report.get("nodes").get(1).get("message").asString()).isEqualTo("not started: a stop was requested");
+		assertThat(TableFingerprint.policy(databases.get(1), table)).isEqualTo("default");
+
+		assertThat(migrator().run(clusterCommand(table))).isEqualTo(ExitCodes.OK);
+		assertMigratedExactly(table, before);
 	}
 
 	@Test
@@ -193,6 +206,25 @@ class ClusterIntegrationTests {
 		assertThat(output).contains("cluster 'nope' is not in system.clusters of " + cluster.name(0))
 			.contains(ClusterStack.CLUSTER);
 		assertThat(output).doesNotContain("Exception").doesNotContain(ClickHouseStack.LOCAL_PASSWORD);
+	}
+
+	/**
+	 * Starts the cluster command in a JVM of its own, a second per partition, and waits until node
+	 * {@code node} is copying its second partition.
+	 */
+	private Process startSlowly(String table, Path log, int node) throws Exception {
+		Process command = migrator().separateJvm(log, with(clusterCommand(table), "--insert-interval", "1", "--batch-partitions", "1"))
+			.start();
+		this.children.add(command);
+		awaitLine(command, log, "[" + cluster.name(node) + "] ", "partition 1 [2/4]");
+		return command;
+	}
+
+	private static void assertMigratedExactly(String table, List<TableFingerprint> before) {
+		for (int i = 0; i < NODES; i++) {
+			assertThat(TableFingerprint.policy(databases.get(i), table)).as("node %d", i).isEqualTo("s3");
+			assertThat(TableFingerprint.of(databases.get(i), table)).as("node %d exact", i).isEqualTo(before.get(i));
+		}
 	}
 
 	/** Waits until the command's log has a line holding both texts. */

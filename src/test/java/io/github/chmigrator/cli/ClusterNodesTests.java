@@ -41,11 +41,14 @@ class ClusterNodesTests {
 	void theClusterFlagsAndTheNodesConnectionAreTakenOutOfTheCommandEachNodeRuns() {
 		ClusterArguments args = ClusterArguments.parse("--cluster=main", "--db", "d", "--node-parallelism", "2", "--password",
 				"secret", "--host", "ch-1", "--table=t");
+		ClusterArguments property = ClusterArguments.parse("--hosts", "a", "--clickhouse.password=other", "--db", "d");
 
 		assertThat(args.cluster()).isEqualTo("main");
 		assertThat(args.parallelism()).isEqualTo(2);
 		assertThat(args.password()).isEqualTo("secret");
 		assertThat(args.perNode()).containsExactly("--db", "d", "--host", "ch-1", "--table=t");
+		assertThat(property.password()).isEqualTo("other");
+		assertThat(property.perNode()).containsExactly("--db", "d");
 	}
 
 	@Test
