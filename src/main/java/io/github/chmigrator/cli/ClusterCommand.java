@@ -31,6 +31,7 @@ import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseClient;
 import io.github.chmigrator.clickhouse.ClickHouseSettings;
 import io.github.chmigrator.cli.ClusterNodes.Node;
+import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.MigratorFailures;
@@ -101,11 +102,13 @@ public final class ClusterCommand {
 			// to the nodes in their environment, not on a command line other users can read
 			variables.put("CH_PASSWORD", cluster.password());
 		}
-		ConfigurableEnvironment environment = MigratorEnvironment.create(CommandLineFlags.parse(cluster.perNode().toArray(String[]::new)),
-				variables);
+		ConfigurableEnvironment environment = MigratorEnvironment
+			.create(CommandLineFlags.parse(cluster.perNode().toArray(String[]::new)), variables);
 		MigratorEnvironment.validateBeforeStart(environment);
 		Binder binder = Binder.get(environment);
 		ClickHouseSettings clickhouse = binder.bindOrCreate("clickhouse", ClickHouseSettings.class);
+		// what every node would refuse (a missing --table, …) is refused once, before any node starts
+		binder.bindOrCreate("migration", MigrationSettings.class).validate();
 		if (binder.bind("migration.restart", String.class).isBound() || binder.bind("migration.list", Boolean.class).orElse(false)) {
 			throw new MigratorException(ExitCodes.INVALID,
 					"--restart and --list name job instances of one server; run them without --cluster or --hosts");

@@ -205,6 +205,9 @@ class ClusterIntegrationTests {
 			.isEqualTo(ExitCodes.INVALID);
 		assertThat(output).contains("cluster 'nope' is not in system.clusters of " + cluster.name(0))
 			.contains(ClusterStack.CLUSTER);
+		assertThat(migrator().run("--hosts", cluster.hosts().get(0) + ":" + cluster.port(), "--db", "d"))
+			.as("what every node would refuse").isEqualTo(ExitCodes.INVALID);
+		assertThat(output).contains("clickhouse-migrator: --mode single needs --table").doesNotContain("] starting");
 		assertThat(output).doesNotContain("Exception").doesNotContain(ClickHouseStack.LOCAL_PASSWORD);
 	}
 
