@@ -27,6 +27,7 @@ import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.CopiedSourceParts;
 import io.github.chmigrator.partition.PartitionPlanner;
+import io.github.chmigrator.partition.PlanOrderSplitter.Start;
 
 /**
  * Copies a batch of small partitions with a handful of statements instead of a dozen per
@@ -89,35 +90,32 @@ public class CopyBatch {
 	}
 
 	/**
-	 * The worker step executions in groups to run one after the other: consecutive partitions not
-	 * started yet, each at most {@code maxBytes}, up to {@code maxPartitions} and {@code maxBytes}
-	 * together; every other partition alone. No batches for {@code --strategy insert},
+	 * The partitions whose workers run, in groups to run one after the other: consecutive
+	 * partitions not started yet, each at most {@code maxBytes}, up to {@code maxPartitions} and
+	 * {@code maxBytes} together; every other partition alone. No batches for {@code --strategy insert},
 	 * {@code --verify checksum}, or once the server refused {@code attach}.
 	 */
-	public List<List<StepExecution>> groups(Collection<StepExecution> executions, int maxPartitions, long maxBytes) {
-		boolean batching = !executions.isEmpty() && batching(executions.iterator().next().getJobParameters());
-		return groups(executions, batching, maxPartitions, maxBytes);
+	public List<List<Start>> groups(List<Start> starts, JobParameters parameters, int maxPartitions, long maxBytes) {
+		return groups(starts, !starts.isEmpty() && batching(parameters), maxPartitions, maxBytes);
 	}
 
-	static List<List<StepExecution>> groups(Collection<StepExecution> executions, boolean batching, int maxPartitions,
-			long maxBytes) {
-		List<List<StepExecution>> groups = new ArrayList<>();
-		List<StepExecution> batch = new ArrayList<>();
+	static List<List<Start>> groups(List<Start> starts, boolean batching, int maxPartitions, long maxBytes) {
+		List<List<Start>> groups = new ArrayList<>();
+		List<Start> batch = new ArrayList<>();
 		long batchBytes = 0;
-		for (StepExecution execution : executions) {
-			long bytes = execution.getExecutionContext().getLong(PartitionPlanner.PLANNED_BYTES, 0);
-			boolean fits = batching && maxPartitions > 1 && fresh(execution.getExecutionContext()) && bytes <= maxBytes;
-			if (!batch.isEmpty() && (!fits || batch.size() >= maxPartitions || batchBytes + bytes > maxBytes)) {
+		for (Start start : starts) {
+			boolean fits = batching && maxPartitions > 1 && start.fresh() && start.bytes() <= maxBytes;
+			if (!batch.isEmpty() && (!fits || batch.size() >= maxPartitions || batchBytes + start.bytes() > maxBytes)) {
 				groups.add(batch);
 				batch = new ArrayList<>();
 				batchBytes = 0;
 			}
 			if (fits) {
-				batch.add(execution);
-				batchBytes += bytes;
+				batch.add(start);
+				batchBytes += start.bytes();
 			}
 			else {
-				groups.add(List.of(execution));
+				groups.add(List.of(start));
 			}
 		}
 		if (!batch.isEmpty()) {
@@ -130,10 +128,6 @@ public class CopyBatch {
 		String requested = parameters.getString(TableJobParameters.STRATEGY, "auto");
 		return !"checksum".equals(parameters.getString(TableJobParameters.VERIFY))
 				&& this.strategies.select(requested).name().equals("attach");
-	}
-
-	private static boolean fresh(ExecutionContext context) {
-		return !context.containsKey(PartitionPlanner.STATE) && !context.containsKey(PartitionPlanner.IMPORTED);
 	}
 
 	/**

@@ -1,30 +1,44 @@
 package io.github.chmigrator.job;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicInteger;
 
-import org.springframework.batch.core.partition.support.AbstractPartitionHandler;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInterruptedException;
+import org.springframework.batch.core.partition.PartitionHandler;
+import org.springframework.batch.core.partition.StepExecutionSplitter;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.core.task.TaskExecutor;
 
 import io.github.chmigrator.copy.CopyBatch;
+import io.github.chmigrator.partition.PlanOrderSplitter;
+import io.github.chmigrator.partition.PlanOrderSplitter.Start;
 
 /**
- * Runs the {@code copyPartitions} step's worker steps in groups ({@link CopyBatch#groups}): a
- * group of small partitions is copied as a batch first, then each of its worker steps runs (and
- * finds its partition done, or finishes it). Up to {@code --parallelism} groups run at once, on
- * the given executor; every worker step execution is returned, as Spring Batch's
- * {@code TaskExecutorPartitionHandler} does. No batch starts once the job is asked to stop: the
- * worker steps then stop as they would without batches. A worker's ExecutionContext is let go once
- * its step has saved it, so a table of 100,000 partitions does not keep 100,000 contexts in memory.
+ * Runs a partitioned step's worker steps in groups: for {@code copyPartitions}, a group of small
+ * partitions ({@link CopyBatch#groups}) is copied as a batch first, then each of its worker steps
+ * runs (and finds its partition done, or finishes it); for {@code movePartitions} (no
+ * {@link CopyBatch}) every partition is a group of its own. Up to {@code --parallelism} groups run
+ * at once, on the given executor.
+ *
+ * <p>Memory stays bounded by the group, not the table: a group's worker step executions are made
+ * ({@link PlanOrderSplitter#create}) when the group starts, and a worker's ExecutionContext is let
+ * go once its step has saved it. Spring Batch's own handlers get every execution, each with its
+ * context, before the first runs (100,000 of them for a table of 100,000 partitions).
+ *
+ * <p>Once the job is asked to stop no further group starts and no execution is made for it; the
+ * step then ends STOPPED ({@link JobInterruptedException}), never COMPLETED with partitions left,
+ * and the restart makes the missing executions from the plan.
  */
-public class BatchingPartitionHandler extends AbstractPartitionHandler {
+public class BatchingPartitionHandler implements PartitionHandler {
 
 	private final Step step;
 
@@ -36,6 +50,7 @@ public class BatchingPartitionHandler extends AbstractPartitionHandler {
 
 	private final long maxBytes;
 
+	/** @param batches {@code null} to run every partition on its own */
 	public BatchingPartitionHandler(Step step, TaskExecutor executor, CopyBatch batches, int maxPartitions,
 			long maxBytes) {
 		this.step = step;
@@ -46,11 +61,18 @@ public class BatchingPartitionHandler extends AbstractPartitionHandler {
 	}
 
 	@Override
-	protected Set<StepExecution> doHandle(StepExecution managerStepExecution, Set<StepExecution> partitionStepExecutions)
+	public Collection<StepExecution> handle(StepExecutionSplitter splitter, StepExecution managerStepExecution)
 			throws Exception {
+		PlanOrderSplitter planned = (PlanOrderSplitter) splitter;
+		JobExecution jobExecution = managerStepExecution.getJobExecution();
+		List<Start> starts = planned.starts(managerStepExecution);
+		List<List<Start>> groups = (this.batches != null)
+				? this.batches.groups(starts, jobExecution.getJobParameters(), this.maxPartitions, this.maxBytes)
+				: starts.stream().map(List::of).toList();
+		AtomicInteger notStarted = new AtomicInteger();
 		List<Future<List<StepExecution>>> tasks = new ArrayList<>();
-		for (List<StepExecution> group : this.batches.groups(partitionStepExecutions, this.maxPartitions, this.maxBytes)) {
-			FutureTask<List<StepExecution>> task = new FutureTask<>(() -> run(group));
+		for (List<Start> group : groups) {
+			FutureTask<List<StepExecution>> task = new FutureTask<>(() -> run(planned, group, jobExecution, notStarted));
 			this.executor.execute(task);
 			tasks.add(task);
 		}
@@ -58,20 +80,31 @@ public class BatchingPartitionHandler extends AbstractPartitionHandler {
 		for (Future<List<StepExecution>> task : tasks) {
 			result.addAll(task.get());
 		}
+		if (notStarted.get() > 0) {
+			throw new JobInterruptedException(
+					"Stopped before " + notStarted.get() + " partition(s) started; a restart migrates them");
+		}
 		return result;
 	}
 
-	private List<StepExecution> run(List<StepExecution> group) throws Exception {
-		if (group.size() > 1 && !group.get(0).getJobExecution().isStopping()) {
-			this.batches.copy(group);
+	private List<StepExecution> run(PlanOrderSplitter planned, List<Start> group, JobExecution jobExecution,
+			AtomicInteger notStarted) throws Exception {
+		// JobOperator.stop records the job STOPPED at once (it sets an end time), STOPPING otherwise
+		if (jobExecution.isStopping() || jobExecution.isStopped() || notStarted.get() > 0) {
+			notStarted.addAndGet(group.size());
+			return List.of();
 		}
-		for (StepExecution execution : group) {
+		List<StepExecution> executions = planned.create(group, jobExecution);
+		if (executions.size() > 1) {
+			this.batches.copy(executions);
+		}
+		for (StepExecution execution : executions) {
 			this.step.execute(execution);
 			// saved by the step; nothing reads it from memory afterwards (records are read from the
 			// JobRepository), and the job execution keeps every worker execution until it ends
 			execution.setExecutionContext(new ExecutionContext());
 		}
-		return group;
+		return executions;
 	}
 
 }

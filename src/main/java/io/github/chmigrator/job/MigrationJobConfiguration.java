@@ -3,7 +3,6 @@ package io.github.chmigrator.job;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
-import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -117,7 +116,6 @@ public class MigrationJobConfiguration {
 			CopyBatch copyBatch, CopiedPartitions copiedPartitions) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(copyPartition,
 				partitionExecutor(settings.parallelism()), copyBatch, settings.batchPartitions(), settings.batchBytes());
-		handler.setGridSize(settings.parallelism());
 		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,
 					PartitionPlanner.WORKER_STEP))
@@ -181,10 +179,8 @@ public class MigrationJobConfiguration {
 	public Step movePartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			Step movePartition, PartitionPlanner partitionPlanner, MigrationSettings settings,
 			StepOutcomeListener listener, CopiedPartitions copiedPartitions) {
-		TaskExecutorPartitionHandler handler = new TaskExecutorPartitionHandler();
-		handler.setStep(movePartition);
-		handler.setTaskExecutor(partitionExecutor(settings.parallelism()));
-		handler.setGridSize(settings.parallelism());
+		BatchingPartitionHandler handler = new BatchingPartitionHandler(movePartition,
+				partitionExecutor(settings.parallelism()), null, 1, 0);
 		return new StepBuilder("movePartitions", jobRepository)
 			.partitioner(PartitionPlanner.MOVE_WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,

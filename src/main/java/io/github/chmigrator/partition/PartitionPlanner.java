@@ -121,31 +121,65 @@ public class PartitionPlanner implements Partitioner {
 
 	@Override
 	public Map<String, ExecutionContext> partition(int gridSize) {
-		long started = System.nanoTime();
 		Map<String, ExecutionContext> contexts = new LinkedHashMap<>();
 		for (int i = 0; i < this.plan.size(); i++) {
-			PartitionInfo partition = this.plan.get(i).partition();
-			ExecutionContext context = new ExecutionContext();
-			if (this.plan.get(i).imported()) {
-				context.putString(IMPORTED, "true");
-			}
-			if (!this.plan.get(i).note().isEmpty()) {
-				context.putString(NOTE, this.plan.get(i).note());
-			}
-			context.putString(PARTITION_ID, partition.partitionId());
-			context.putString(PARTITION, partition.partition());
-			context.putLong(PLANNED_ROWS, partition.rows());
-			context.putLong(PLANNED_BYTES, partition.bytes());
-			context.putInt(INDEX, i + 1);
-			context.putInt(COUNT, this.plan.size());
-			contexts.put(partitionName(partition.partitionId()), context);
+			contexts.put(partitionName(i), context(i));
 		}
-		if (contexts.isEmpty()) {
-			logger.info("Table {} has no partitions with data: nothing to copy", this.table);
-		}
-		logger.debug("Table {}: {} partition contexts in {} ms", this.table, contexts.size(),
-				(System.nanoTime() - started) / 1_000_000);
 		return contexts;
+	}
+
+	/**
+	 * A planner of the same plan that is not the step-scoped proxy a caller may hold: for the
+	 * threads that make and run the workers, outside the step's scope. (A copy: a proxy hands its
+	 * own reference back for a method returning {@code this}.)
+	 */
+	public PartitionPlanner unscoped() {
+		return new PartitionPlanner(this.table, this.plan);
+	}
+
+	/** The table planned, as {@code db.table}. */
+	public String table() {
+		return this.table;
+	}
+
+	/** How many partitions the plan holds. */
+	public int size() {
+		return this.plan.size();
+	}
+
+	/** The {@link #partitionName} of the plan's {@code i}-th partition (from 0). */
+	public String partitionName(int i) {
+		return partitionName(this.plan.get(i).partition().partitionId());
+	}
+
+	/** The plan's {@code i}-th partition (from 0) was imported from the original script's progress file. */
+	public boolean imported(int i) {
+		return this.plan.get(i).imported();
+	}
+
+	/** The planned bytes of the plan's {@code i}-th partition (from 0). */
+	public long plannedBytes(int i) {
+		return this.plan.get(i).partition().bytes();
+	}
+
+	/** The first ExecutionContext of the worker of the plan's {@code i}-th partition (from 0). */
+	public ExecutionContext context(int i) {
+		Plan.Entry entry = this.plan.get(i);
+		PartitionInfo partition = entry.partition();
+		ExecutionContext context = new ExecutionContext();
+		if (entry.imported()) {
+			context.putString(IMPORTED, "true");
+		}
+		if (!entry.note().isEmpty()) {
+			context.putString(NOTE, entry.note());
+		}
+		context.putString(PARTITION_ID, partition.partitionId());
+		context.putString(PARTITION, partition.partition());
+		context.putLong(PLANNED_ROWS, partition.rows());
+		context.putLong(PLANNED_BYTES, partition.bytes());
+		context.putInt(INDEX, i + 1);
+		context.putInt(COUNT, this.plan.size());
+		return context;
 	}
 
 	/** {@code p<partition id>}; ids too long for a step name are shortened with a hash. */

@@ -13,6 +13,7 @@ import org.springframework.batch.core.step.StepExecution;
 import io.github.chmigrator.job.MigrationJobConfiguration;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PartitionPlanner;
+import io.github.chmigrator.partition.Plan;
 
 /**
  * {@code --list}: the recent job instances (one per table and target policy) and their executions
@@ -54,7 +55,10 @@ public class JobHistory {
 			.filter((step) -> PartitionPlanner.isWorker(step.getStepName()))
 			.toList();
 		long done = workers.stream().filter((step) -> step.getStatus() == BatchStatus.COMPLETED).count();
-		return workers.isEmpty() ? "-" : done + "/" + workers.size();
+		// workers are made as their partitions start: the plan says how many there are
+		Object plan = execution.getExecutionContext().get(PartitionPlanner.PLAN);
+		int planned = (plan != null) ? Plan.fromContext(plan).size() : workers.size();
+		return (planned == 0) ? "-" : done + "/" + planned;
 	}
 
 	private static String time(java.time.LocalDateTime time) {

@@ -153,7 +153,8 @@ class KillAndRestartIntegrationTests {
 		createTable(table);
 		TableFingerprint before = TableFingerprint.of(db, table);
 		Path childLog = this.workDir.resolve("child.log");
-		Process child = start(childLog, with(command(table), "--insert-interval", "2"));
+		// a partition at a time, so the stop comes before some of them started
+		Process child = start(childLog, with(command(table), "--insert-interval", "2", "--batch-partitions", "1"));
 		ChildLogs.await(child, childLog, "ProgressTracker");
 
 		child.destroy();
@@ -165,6 +166,15 @@ class KillAndRestartIntegrationTests {
 			.contains("released lock");
 		assertThat(JobRepositoryFiles.jobExecutions(this.workDir)).extracting(Execution::status).containsExactly("STOPPED");
 		assertThat(lockFiles()).as("lock files after SIGTERM").isEmpty();
+		List<Execution> stoppedSteps = JobRepositoryFiles.stepExecutions(this.workDir,
+				JobRepositoryFiles.jobExecutions(this.workDir).get(0).id());
+		assertThat(stoppedSteps).filteredOn((step) -> step.name().equals("copyPartitions"))
+			.extracting(Execution::status)
+			.as("the partitioned step stopped, not completed with partitions left")
+			.containsExactly("STOPPED");
+		assertThat(stoppedSteps).filteredOn((step) -> step.name().startsWith("copyPartition:"))
+			.as("no worker made for a partition not started: the restart makes it from the plan")
+			.hasSizeBetween(1, 3);
 		assertThat(TableFingerprint.distinctRowsOf(db, table, table + "__migrating")).as("no row lost or invented")
 			.isEqualTo(before.checksum());
 
