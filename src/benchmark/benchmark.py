@@ -8,8 +8,14 @@ migrator, and prints wall times, the migrator's overhead per partition over that
 RSS and its start-up time. A large table (--large-rows) is compared the same way. Figures only:
 nothing here passes or fails on a timing.
 
+The migrator runs as operators run it, through bin/clickhouse-migrator: its JVM options (JAVA_OPTS,
+--java-opts) and its class-data archive (made before the first timed run; --no-cds runs the jar as
+it is). The start-up figure is a run on a table already on the policy, through the launcher and as
+plain `java -jar`.
+
 Usage: python3 src/benchmark/benchmark.py [--partitions 100,2000,10000] [--large-rows 10000000]
-       [--xmx 256m] [--migrator-only] [--live-every 10] [--no-build]   (Python 3 standard library only)
+       [--xmx 256m] [--java-opts "-XX:+UseSerialGC"] [--no-cds] [--migrator-only] [--live-every 10]
+       [--no-build]   (Python 3 standard library only)
 
 --live-every S measures the true live heap: every S seconds `jcmd <pid> GC.class_histogram` (a full
 GC) on the migrator; the largest total is reported, and that histogram's top classes are written to
@@ -34,6 +40,9 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 WORK = os.path.join(ROOT, "target", "benchmark")
 DB = "bench"
 LIVE_EVERY = [0.0]
+LAUNCHER = os.path.join(ROOT, "bin", "clickhouse-migrator")
+JAVA_OPTS = ["-XX:+UseSerialGC"]
+CDS = ["on"]
 
 
 def log(message):
@@ -90,7 +99,7 @@ class Stack:
 def create_table(stack, table, partitions, rows_per_partition, policy="default"):
     stack.sql("DROP TABLE IF EXISTS %s.%s SYNC" % (DB, table))
     stack.sql("CREATE TABLE %s.%s (p UInt32, id UInt64, s String) ENGINE = MergeTree PARTITION BY p ORDER BY id "
-              "SETTINGS storage_policy = '%s'" % (DB, table, policy))
+              "SETTINGS storage_policy = '%s', max_parts_in_total = 10000000" % (DB, table, policy))
     total = partitions * rows_per_partition
     step = max(1, 2_000_000 // rows_per_partition) * rows_per_partition
     for start in range(0, total, step):
@@ -134,12 +143,12 @@ def migrator(stack, table, xmx, name):
     home = os.path.join(WORK, "runs", name)
     shutil.rmtree(home, ignore_errors=True)
     gc_log = os.path.join(WORK, name + ".gc.log")
-    command = ["java", "-Xlog:gc:file=" + gc_log] + (["-Xmx" + xmx] if xmx else []) + [
-        "-jar", os.path.join(ROOT, "target", "clickhouse-migrator.jar"), "--mode", "single", "--db", DB,
+    command = [LAUNCHER, "--mode", "single", "--db", DB,
         "--table", table, "--s3-policy", "s3", "--host", "127.0.0.1", "--port", str(stack.port),
         "--insert-interval", "0", "--clickhouse.properties.compress=false", "--migrator.home=" + os.path.join(home, "data"),
         "--report-path", os.path.join(home, "reports"), "--log-path", os.path.join(home, "logs")]
-    env = dict(os.environ, CH_PASSWORD=stack.password)
+    env = launcher_env(JAVA_OPTS[0] + " -Xlog:gc:file=" + gc_log + (" -Xmx" + xmx if xmx else ""),
+                       CH_PASSWORD=stack.password, CLICKHOUSE_MIGRATOR_CDS=CDS[0])
     peak = [0]
     started = time.monotonic()
     with open(os.path.join(WORK, name + ".log"), "w") as out:
@@ -190,10 +199,23 @@ def migrator(stack, table, xmx, name):
     return elapsed, peak[0] / 1024.0, heap
 
 
+def launcher_env(java_opts, **variables):
+    """The launcher's variables: the jar of this tree, JVM options, its cache under target/benchmark."""
+    return dict(os.environ, JAVA_OPTS=java_opts, CLICKHOUSE_MIGRATOR_JAR=os.path.join(ROOT, "target", "clickhouse-migrator.jar"),
+                CLICKHOUSE_MIGRATOR_CACHE=os.path.join(WORK, "launcher"), **variables)
+
+
 def startup(stack, xmx):
-    """JVM and Spring start plus the first checks: a run on a table already on the policy."""
+    """JVM and Spring start plus the first checks: a run on a table already on the policy, through the
+    launcher (its class-data archive made beforehand, as on every launch but the first) and as `java -jar`."""
+    subprocess.run([LAUNCHER, "--help"], env=launcher_env(JAVA_OPTS[0]), stdout=subprocess.DEVNULL, check=True)
     create_table(stack, "migrated", 1, 10, policy="s3")
-    return migrator(stack, "migrated", xmx, "startup")[0]
+    mode, CDS[0] = CDS[0], "off"
+    try:
+        plain = migrator(stack, "migrated", xmx, "startup_plain")[0]
+    finally:
+        CDS[0] = mode
+    return migrator(stack, "migrated", xmx, "startup")[0], plain
 
 
 def tiny(stack, partitions, rows, xmx, start, migrator_only):
@@ -240,9 +262,14 @@ def main():
                         help="tiny partitions: run the migrator alone, without the direct SQL (memory and scale runs)")
     parser.add_argument("--live-every", type=float, default=0,
                         help="seconds between full-GC class histograms of the migrator (true live heap); 0: GC log")
+    parser.add_argument("--java-opts", default=JAVA_OPTS[0],
+                        help="the migrator's JVM options, as JAVA_OPTS of bin/clickhouse-migrator (default %(default)s)")
+    parser.add_argument("--no-cds", action="store_true", help="the launcher without its class-data archive (java -jar)")
     parser.add_argument("--no-build", action="store_true", help="use target/clickhouse-migrator.jar as it is")
     args = parser.parse_args()
     LIVE_EVERY[0] = args.live_every
+    JAVA_OPTS[0] = args.java_opts
+    CDS[0] = "off" if args.no_cds else "on"
     os.makedirs(WORK, exist_ok=True)
     if not args.no_build:
         log("building target/clickhouse-migrator.jar")
@@ -252,9 +279,11 @@ def main():
         log("starting the local stack (first run fetches libchdb via npm)")
         stack.start()
         stack.sql("CREATE DATABASE IF NOT EXISTS %s" % DB)
-        results = {"clickhouse": stack.sql("SELECT version()").strip(), "xmx": args.xmx or "default"}
-        results["startup_s"] = round(startup(stack, args.xmx), 2)
-        log("start-up %.2f s" % results["startup_s"])
+        results = {"clickhouse": stack.sql("SELECT version()").strip(), "xmx": args.xmx or "default",
+                   "java_opts": JAVA_OPTS[0], "cds": CDS[0]}
+        start, plain = startup(stack, args.xmx)
+        results["startup_s"], results["startup_java_jar_s"] = round(start, 2), round(plain, 2)
+        log("start-up %.2f s (java -jar: %.2f s)" % (start, plain))
         results["tiny"] = []
         for partitions in [int(p) for p in args.partitions.split(",") if p]:
             log("%d partitions of %d rows" % (partitions, args.rows_per_partition))
@@ -273,8 +302,10 @@ def main():
 
 
 def print_table(results):
-    print("clickhouse-migrator benchmark (local stack, ClickHouse %s, -Xmx %s); start-up %.2f s"
-          % (results["clickhouse"], results["xmx"], results["startup_s"]))
+    print("clickhouse-migrator benchmark (local stack, ClickHouse %s, bin/clickhouse-migrator, JAVA_OPTS %s, -Xmx %s, "
+          "class-data archive %s); start-up %.2f s (java -jar: %.2f s)"
+          % (results["clickhouse"], results["java_opts"], results["xmx"], results["cds"], results["startup_s"],
+             results["startup_java_jar_s"]))
     print("%-12s %-10s %-12s %-8s %-22s %-20s %-12s %s" % ("partitions", "direct s", "migrator s", "ratio",
                                                            "overhead ms/partition", "migrator ms/partition",
                                                            "peak RSS MB", "live heap MB"))

@@ -24,6 +24,7 @@ import io.github.chmigrator.cli.CommandLineFlags;
 import io.github.chmigrator.cli.MigrationCommand;
 import io.github.chmigrator.cli.MigratorEnvironment;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.ClickHouseException;
 import io.github.chmigrator.clickhouse.ClickHouseSettings;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.config.MigrationSettings;
@@ -127,7 +128,8 @@ public class ClickhouseMigratorApplication {
 		}
 	}
 
-	private static int startupFailure(RuntimeException failure) {
+	/** A failure before any job ran: one line on standard error, and the exit code. */
+	static int startupFailure(RuntimeException failure) {
 		MigratorException known = MigratorFailures.find(failure);
 		if (known != null) {
 			System.err.println("clickhouse-migrator: " + known.getMessage());
@@ -137,6 +139,13 @@ public class ClickhouseMigratorApplication {
 			if (t instanceof BindException bind) {
 				System.err.println("clickhouse-migrator: " + MigratorEnvironment.invalidValue(bind).getMessage());
 				return ExitCodes.INVALID;
+			}
+		}
+		for (Throwable t = failure; t != null; t = t.getCause()) {
+			if (t instanceof ClickHouseException clickhouse) {
+				// a statement ClickHouse (or the driver reading its answer) failed before any job ran
+				System.err.println("clickhouse-migrator: ClickHouse failed: " + clickhouse.getMessage());
+				return ExitCodes.UNAVAILABLE;
 			}
 		}
 		for (Throwable t = failure; t != null; t = t.getCause()) {

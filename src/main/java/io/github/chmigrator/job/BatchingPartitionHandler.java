@@ -2,17 +2,19 @@ package io.github.chmigrator.job;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.partition.StepExecutionSplitter;
+import org.springframework.batch.core.partition.support.DefaultStepExecutionAggregator;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
@@ -30,13 +32,21 @@ import io.github.chmigrator.partition.PlanOrderSplitter.Start;
  * at once, on the given executor.
  *
  * <p>Memory stays bounded by the group, not the table: a group's worker step executions are made
- * ({@link PlanOrderSplitter#create}) when the group starts, and a worker's ExecutionContext is let
- * go once its step has saved it. Spring Batch's own handlers get every execution, each with its
- * context, before the first runs (100,000 of them for a table of 100,000 partitions).
+ * ({@link PlanOrderSplitter#create}) when the group starts, and let go once they ran. Spring
+ * Batch's own handlers get every execution, each with its context, before the first runs, return
+ * them all, and its job execution keeps them all to the end (100,000 of them for a table of
+ * 100,000 partitions). Here a group's workers belong to a copy of the job execution (same id,
+ * instance, parameters, and the same ExecutionContext object), made for the group; only workers
+ * that did not complete are added to the job execution itself (its failures decide the exit code
+ * and the report's errors, as before), and the partitioned step gets one execution that sums them
+ * all ({@link DefaultStepExecutionAggregator}: the highest status, the exit statuses, the counts).
+ * Workers and the manager read their records from the JobRepository, never from these objects.
  *
  * <p>Once the job is asked to stop no further group starts and no execution is made for it; the
  * step then ends STOPPED ({@link JobInterruptedException}), never COMPLETED with partitions left,
- * and the restart makes the missing executions from the plan.
+ * and the restart makes the missing executions from the plan. A stop is seen on the job execution
+ * ({@code JobOperator.stop} in this process) or on a group's copy (Spring Batch reads the job's
+ * status from the JobRepository into it each time a worker saves its step: a stop from elsewhere).
  */
 public class BatchingPartitionHandler implements PartitionHandler {
 
@@ -69,42 +79,97 @@ public class BatchingPartitionHandler implements PartitionHandler {
 		List<List<Start>> groups = (this.batches != null)
 				? this.batches.groups(starts, jobExecution.getJobParameters(), this.maxPartitions, this.maxBytes)
 				: starts.stream().map(List::of).toList();
-		AtomicInteger notStarted = new AtomicInteger();
-		List<Future<List<StepExecution>>> tasks = new ArrayList<>();
+		Workers workers = new Workers(jobExecution, managerStepExecution.getStepName());
+		List<Future<?>> tasks = new ArrayList<>();
 		for (List<Start> group : groups) {
-			FutureTask<List<StepExecution>> task = new FutureTask<>(() -> run(planned, group, jobExecution, notStarted));
+			FutureTask<Void> task = new FutureTask<>(() -> {
+				run(planned, group, workers);
+				return null;
+			});
 			this.executor.execute(task);
 			tasks.add(task);
 		}
-		Set<StepExecution> result = new LinkedHashSet<>();
-		for (Future<List<StepExecution>> task : tasks) {
-			result.addAll(task.get());
+		for (Future<?> task : tasks) {
+			task.get();
 		}
-		if (notStarted.get() > 0) {
+		if (workers.notStarted.get() > 0) {
 			throw new JobInterruptedException(
-					"Stopped before " + notStarted.get() + " partition(s) started; a restart migrates them");
+					"Stopped before " + workers.notStarted.get() + " partition(s) started; a restart migrates them");
 		}
-		return result;
+		return List.of(workers.sum);
 	}
 
-	private List<StepExecution> run(PlanOrderSplitter planned, List<Start> group, JobExecution jobExecution,
-			AtomicInteger notStarted) throws Exception {
-		// JobOperator.stop records the job STOPPED at once (it sets an end time), STOPPING otherwise
-		if (jobExecution.isStopping() || jobExecution.isStopped() || notStarted.get() > 0) {
-			notStarted.addAndGet(group.size());
-			return List.of();
+	private void run(PlanOrderSplitter planned, List<Start> group, Workers workers) throws Exception {
+		if (workers.stopRequested()) {
+			workers.notStarted.addAndGet(group.size());
+			return;
 		}
-		List<StepExecution> executions = planned.create(group, jobExecution);
-		if (executions.size() > 1) {
-			this.batches.copy(executions);
+		JobExecution copy = workers.copyOfJobExecution();
+		List<StepExecution> executions = planned.create(group, copy);
+		try {
+			if (executions.size() > 1) {
+				this.batches.copy(executions);
+			}
+			for (StepExecution execution : executions) {
+				this.step.execute(execution);
+				// saved by the step; nothing reads it from memory afterwards (records are read from the JobRepository)
+				execution.setExecutionContext(new ExecutionContext());
+			}
 		}
-		for (StepExecution execution : executions) {
-			this.step.execute(execution);
-			// saved by the step; nothing reads it from memory afterwards (records are read from the
-			// JobRepository), and the job execution keeps every worker execution until it ends
-			execution.setExecutionContext(new ExecutionContext());
+		finally {
+			workers.ran(executions, copy);
 		}
-		return executions;
+	}
+
+	/** What the groups of one partitioned step share: the job execution, the sum, the stop. */
+	private static final class Workers {
+
+		private final JobExecution jobExecution;
+
+		private final StepExecution sum;
+
+		private final AtomicInteger notStarted = new AtomicInteger();
+
+		private final AtomicBoolean stopSeen = new AtomicBoolean();
+
+		Workers(JobExecution jobExecution, String stepName) {
+			this.jobExecution = jobExecution;
+			this.sum = new StepExecution(0, stepName + ":workers", jobExecution);
+			this.sum.setStatus(BatchStatus.COMPLETED);
+			this.sum.setExitStatus(ExitStatus.COMPLETED);
+		}
+
+		/** Once a stop is asked for (or a group was not started) no further group starts. */
+		boolean stopRequested() {
+			// JobOperator.stop records the job STOPPED at once (it sets an end time), STOPPING otherwise
+			return this.jobExecution.isStopping() || this.jobExecution.isStopped() || this.stopSeen.get()
+					|| this.notStarted.get() > 0;
+		}
+
+		JobExecution copyOfJobExecution() {
+			JobExecution copy = new JobExecution(this.jobExecution.getId(), this.jobExecution.getJobInstance(),
+					this.jobExecution.getJobParameters());
+			copy.setExecutionContext(this.jobExecution.getExecutionContext());
+			copy.setStatus(this.jobExecution.getStatus());
+			copy.setVersion(this.jobExecution.getVersion());
+			copy.setCreateTime(this.jobExecution.getCreateTime());
+			copy.setStartTime(this.jobExecution.getStartTime());
+			copy.setLastUpdated(this.jobExecution.getLastUpdated());
+			return copy;
+		}
+
+		void ran(List<StepExecution> executions, JobExecution copy) {
+			if (copy.isStopping() || copy.isStopped()) {
+				this.stopSeen.set(true);
+			}
+			executions.stream()
+				.filter((execution) -> execution.getStatus() != BatchStatus.COMPLETED)
+				.forEach(this.jobExecution::addStepExecution);
+			synchronized (this.sum) {
+				new DefaultStepExecutionAggregator().aggregate(this.sum, executions);
+			}
+		}
+
 	}
 
 }

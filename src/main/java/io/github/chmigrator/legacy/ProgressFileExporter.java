@@ -32,14 +32,18 @@ import io.github.chmigrator.partition.PartitionPlanner;
  * partitions whose worker step is done. Every write rereads and rewrites the whole file atomically
  * under a file lock, so runs of different tables may share one file and a crash never leaves it
  * half written. A file of many partitions grows with them, so finished partitions are written
- * together, at most once per {@value #BATCH_MILLIS} ms and when the job ends: the file is an export
- * for the original script's users, the JobRepository is what a rerun resumes from.
+ * together, at most once per {@value #BATCH_MILLIS} ms (or {@value #WRITE_SHARE} times as long as
+ * the last write took, so that a file of 100,000 partitions takes no more than a twentieth of the
+ * run) and when the job ends: the file is an export for the original script's users, the
+ * JobRepository is what a rerun resumes from.
  */
 public class ProgressFileExporter implements JobExecutionListener, StepExecutionListener {
 
 	private static final Logger logger = LoggerFactory.getLogger(ProgressFileExporter.class);
 
 	static final long BATCH_MILLIS = 2_000;
+
+	static final int WRITE_SHARE = 20;
 
 	private final Path file;
 
@@ -50,6 +54,8 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 	private final Map<String, String> inPlace = new HashMap<>();
 
 	private long lastWrite;
+
+	private long lastWriteTook;
 
 	public ProgressFileExporter(Path file) {
 		this.file = file;
@@ -84,7 +90,7 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 			this.pending.computeIfAbsent(job.qualifiedTable(), (table) -> new LinkedHashMap<>())
 				.put(context.getString(PartitionPlanner.PARTITION_ID),
 						new PartitionProgress(context.getLong(PartitionPlanner.COPIED_ROWS), Instant.now().toString()));
-			if (System.currentTimeMillis() - this.lastWrite >= BATCH_MILLIS) {
+			if (System.currentTimeMillis() - this.lastWrite >= Math.max(BATCH_MILLIS, WRITE_SHARE * this.lastWriteTook)) {
 				flush(job.qualifiedTable());
 			}
 		}
@@ -120,6 +126,7 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 	}
 
 	private synchronized void update(String table, UnaryOperator<TableProgress> change) {
+		long started = System.currentTimeMillis();
 		try {
 			Path absolute = this.file.toAbsolutePath();
 			Files.createDirectories(absolute.getParent());
@@ -131,6 +138,7 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 					progress.with(table, changed, Instant.now().toString()).write(this.file);
 				}
 				this.lastWrite = System.currentTimeMillis();
+				this.lastWriteTook = this.lastWrite - started;
 			}
 		}
 		catch (IOException | RuntimeException ex) {
