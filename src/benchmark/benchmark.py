@@ -138,8 +138,9 @@ def live_heap_mb(gc_log):
     return peak
 
 
-def migrator(stack, table, xmx, name):
-    """One run of the migrator's jar: wall time, peak RSS (VmHWM, polled) and peak live heap."""
+def migrator(stack, table, xmx, name, cds=None):
+    """One run of the migrator through the launcher (cds="off": the jar as it is, else the run's --no-cds
+    choice): wall time, peak RSS (VmHWM, polled) and peak live heap."""
     home = os.path.join(WORK, "runs", name)
     shutil.rmtree(home, ignore_errors=True)
     gc_log = os.path.join(WORK, name + ".gc.log")
@@ -148,7 +149,7 @@ def migrator(stack, table, xmx, name):
         "--insert-interval", "0", "--clickhouse.properties.compress=false", "--migrator.home=" + os.path.join(home, "data"),
         "--report-path", os.path.join(home, "reports"), "--log-path", os.path.join(home, "logs")]
     env = launcher_env(JAVA_OPTS[0] + " -Xlog:gc:file=" + gc_log + (" -Xmx" + xmx if xmx else ""),
-                       CH_PASSWORD=stack.password, CLICKHOUSE_MIGRATOR_CDS=CDS[0])
+                       CH_PASSWORD=stack.password, CLICKHOUSE_MIGRATOR_CDS=cds or CDS[0])
     peak = [0]
     started = time.monotonic()
     with open(os.path.join(WORK, name + ".log"), "w") as out:
@@ -210,11 +211,7 @@ def startup(stack, xmx):
     launcher (its class-data archive made beforehand, as on every launch but the first) and as `java -jar`."""
     subprocess.run([LAUNCHER, "--help"], env=launcher_env(JAVA_OPTS[0]), stdout=subprocess.DEVNULL, check=True)
     create_table(stack, "migrated", 1, 10, policy="s3")
-    mode, CDS[0] = CDS[0], "off"
-    try:
-        plain = migrator(stack, "migrated", xmx, "startup_plain")[0]
-    finally:
-        CDS[0] = mode
+    plain = migrator(stack, "migrated", xmx, "startup_plain", cds="off")[0]
     return migrator(stack, "migrated", xmx, "startup")[0], plain
 
 

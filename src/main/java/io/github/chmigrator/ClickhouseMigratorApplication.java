@@ -1,6 +1,7 @@
 package io.github.chmigrator;
 
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -17,6 +18,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 import io.github.chmigrator.cli.ClusterCommand;
@@ -135,29 +137,22 @@ public class ClickhouseMigratorApplication {
 			System.err.println("clickhouse-migrator: " + known.getMessage());
 			return known.exitCode();
 		}
-		for (Throwable t = failure; t != null; t = t.getCause()) {
-			if (t instanceof BindException bind) {
-				System.err.println("clickhouse-migrator: " + MigratorEnvironment.invalidValue(bind).getMessage());
-				return ExitCodes.INVALID;
-			}
+		BindException bind = MigratorFailures.cause(failure, BindException.class);
+		if (bind != null) {
+			System.err.println("clickhouse-migrator: " + MigratorEnvironment.invalidValue(bind).getMessage());
+			return ExitCodes.INVALID;
 		}
-		for (Throwable t = failure; t != null; t = t.getCause()) {
-			if (t instanceof ClickHouseException clickhouse) {
-				// a statement ClickHouse (or the driver reading its answer) failed before any job ran
-				System.err.println("clickhouse-migrator: ClickHouse failed: " + clickhouse.getMessage());
-				return ExitCodes.UNAVAILABLE;
-			}
+		ClickHouseException clickhouse = MigratorFailures.cause(failure, ClickHouseException.class);
+		if (clickhouse != null) {
+			// a statement ClickHouse (or the driver reading its answer) failed before any job ran
+			System.err.println("clickhouse-migrator: ClickHouse failed: " + clickhouse.getMessage());
+			return ExitCodes.UNAVAILABLE;
 		}
-		for (Throwable t = failure; t != null; t = t.getCause()) {
-			if (t instanceof java.sql.SQLException) {
-				Throwable root = t;
-				while (root.getCause() != null && root.getCause() != root) {
-					root = root.getCause();
-				}
-				System.err.println("clickhouse-migrator: cannot open the JobRepository (spring.datasource.*): "
-						+ root.getMessage());
-				return ExitCodes.UNAVAILABLE;
-			}
+		SQLException jobRepository = MigratorFailures.cause(failure, SQLException.class);
+		if (jobRepository != null) {
+			System.err.println("clickhouse-migrator: cannot open the JobRepository (spring.datasource.*): "
+					+ NestedExceptionUtils.getMostSpecificCause(jobRepository).getMessage());
+			return ExitCodes.UNAVAILABLE;
 		}
 		System.err.println("clickhouse-migrator: failed to start: " + failure);
 		return ExitCodes.FAILED;

@@ -12,12 +12,14 @@ public final class MigratorFailures {
 
 	/** The first {@link MigratorException} in the cause chain, or {@code null}. */
 	public static MigratorException find(Throwable failure) {
+		return cause(failure, MigratorException.class);
+	}
+
+	/** The first throwable of the given type in the cause chain (the failure itself first), or {@code null}. */
+	public static <T extends Throwable> T cause(Throwable failure, Class<T> type) {
 		for (Throwable t = failure; t != null; t = t.getCause()) {
-			if (t instanceof MigratorException known) {
-				return known;
-			}
-			if (t.getCause() == t) {
-				break;
+			if (type.isInstance(t)) {
+				return type.cast(t);
 			}
 		}
 		return null;

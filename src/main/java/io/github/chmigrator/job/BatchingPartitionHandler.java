@@ -124,6 +124,8 @@ public class BatchingPartitionHandler implements PartitionHandler {
 	/** What the groups of one partitioned step share: the job execution, the sum, the stop. */
 	private static final class Workers {
 
+		private static final DefaultStepExecutionAggregator AGGREGATOR = new DefaultStepExecutionAggregator();
+
 		private final JobExecution jobExecution;
 
 		private final StepExecution sum;
@@ -166,7 +168,7 @@ public class BatchingPartitionHandler implements PartitionHandler {
 				.filter((execution) -> execution.getStatus() != BatchStatus.COMPLETED)
 				.forEach(this.jobExecution::addStepExecution);
 			synchronized (this.sum) {
-				new DefaultStepExecutionAggregator().aggregate(this.sum, executions);
+				AGGREGATOR.aggregate(this.sum, executions);
 			}
 		}
 
