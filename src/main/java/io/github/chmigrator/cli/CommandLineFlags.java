@@ -50,6 +50,7 @@ public final class CommandLineFlags {
 			new Flag("--batch-bytes", "migration.batch-bytes", Kind.BYTES, List.of()),
 			new Flag("--strategy", "migration.strategy", Kind.CHOICE, List.of("auto", "attach", "insert", "move")),
 			new Flag("--keep-source", "migration.keep-source", Kind.SWITCH, List.of()),
+			new Flag("--free-local-per-partition", "migration.free-local-per-partition", Kind.SWITCH, List.of()),
 			new Flag("--accept-source-changes", "migration.accept-source-changes", Kind.SWITCH, List.of()),
 			new Flag("--abort", "migration.abort", Kind.SWITCH, List.of()),
 			new Flag("--dry-run", "migration.dry-run", Kind.SWITCH, List.of()),
@@ -179,9 +180,13 @@ public final class CommandLineFlags {
 				                           attach/insert copy into a second table and swap; move changes the
 				                           policy in place (target holds every volume of the table's policy);
 				                           auto: move when the target allows it, else attach (default auto)
-				  --keep-source            keep source partitions and the old table as <table>_origin
-				  --accept-source-changes  after a stop for a source change you carried to the work table
-				  --abort                  put the partitions a stopped migration moved back, and abandon it
+				  --keep-source            keep the old table as <table>_origin after the cut-over
+				  --free-local-per-partition
+				                           the original script's loop: drop each source partition once copied
+				                           (readers miss it until the cut-over; needs system.query_log)
+				  --accept-source-changes  with --free-local-per-partition: after a stop for a source change you
+				                           carried to the work table
+				  --abort                  stop a migration for good: drop its work table, leave the table as it was
 				  --dry-run                print and write (JSON, beside the reports) what the run would do; change nothing
 				  --verify count|checksum  validation depth (default count)
 				  --parallelism N          partitions copied at once (default 1)

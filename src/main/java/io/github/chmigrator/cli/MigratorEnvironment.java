@@ -31,7 +31,8 @@ public final class MigratorEnvironment {
 			Map.entry("MIGRATION_INSERT_INTERVAL", "migration.insert-interval"),
 			Map.entry("MIGRATION_RESUME", "migration.resume"), Map.entry("LOG_LEVEL", "logging.level.io.github.chmigrator"),
 			Map.entry("LOG_PATH", "logging.file.path"), Map.entry("REPORT_PATH", "report.path"),
-			Map.entry("MIGRATION_MAX_BYTES_PER_SECOND", "migration.max-bytes-per-second"));
+			Map.entry("MIGRATION_MAX_BYTES_PER_SECOND", "migration.max-bytes-per-second"),
+			Map.entry("MIGRATION_FREE_LOCAL_PER_PARTITION", "migration.free-local-per-partition"));
 
 	/** Where the embedded JobRepository and the lock files live (default {@code ./data}). */
 	static final String HOME = "migrator.home";

@@ -49,23 +49,70 @@ public final class DdlRewriter {
 	 */
 	public static String retarget(String createTableQuery, String database, String newTable, String uuid,
 			String storagePolicy) {
+		return retarget(createTableQuery, database, newTable, uuid, storagePolicy, null);
+	}
+
+	/**
+	 * {@link #retarget(String, String, String, String, String)} with the table {@code COMMENT} set to
+	 * the given text (the migrator's marker on its own tables) instead of the source's.
+	 * @param comment the new table's comment, {@code null} to keep the source's
+	 */
+	public static String retarget(String createTableQuery, String database, String newTable, String uuid,
+			String storagePolicy, String comment) {
 		Objects.requireNonNull(storagePolicy, "storagePolicy must not be null");
 		String policy = STORAGE_POLICY + " = " + Sql.literal(storagePolicy);
 		String name = Sql.qualified(database, newTable) + ((uuid != null) ? " UUID " + Sql.literal(uuid) : "");
-		return Statement.parse(createTableQuery).rewrite(name, policy);
+		Statement statement = Statement.parse(createTableQuery);
+		return statement.rewrite(name, policy, (comment != null) ? statement.commentEdit(" COMMENT " + Sql.literal(comment)) : null);
+	}
+
+	/**
+	 * The table {@code COMMENT} of a statement as ClickHouse prints it, unquoted; empty without one.
+	 * @throws IllegalArgumentException if the statement cannot be parsed
+	 */
+	public static String comment(String createTableQuery) {
+		Statement statement = Statement.parse(createTableQuery);
+		if (statement.commentStart < 0) {
+			return "";
+		}
+		String literal = createTableQuery.substring(statement.commentValueStart, statement.commentEnd);
+		return unquote(literal);
+	}
+
+	private static String unquote(String literal) {
+		StringBuilder out = new StringBuilder(literal.length());
+		for (int i = 1; i < literal.length() - 1; i++) {
+			char c = literal.charAt(i);
+			if (c == '\\' && i + 1 < literal.length() - 1) {
+				char next = literal.charAt(++i);
+				out.append(switch (next) {
+					case 'n' -> '\n';
+					case 't' -> '\t';
+					case 'r' -> '\r';
+					case '0' -> '\0';
+					default -> next;
+				});
+			}
+			else {
+				out.append(c);
+			}
+		}
+		return out.toString();
 	}
 
 	/**
 	 * Return a canonical form of the statement for comparing two table definitions: the
 	 * table name and UUID become {@code _}, the {@code storage_policy} and {@code disk}
 	 * settings are removed (and the {@code SETTINGS} clause with them when nothing else is
-	 * left), and whitespace outside literals and identifiers is collapsed.
+	 * left), the table {@code COMMENT} is removed (the migrator marks its own tables there), and
+	 * whitespace outside literals and identifiers is collapsed.
 	 * @param createTableQuery the statement as ClickHouse prints it
 	 * @return the canonical form
 	 * @throws IllegalArgumentException if the statement cannot be parsed
 	 */
 	public static String normalize(String createTableQuery) {
-		String stripped = Statement.parse(createTableQuery).rewrite(PLACEHOLDER, null);
+		Statement statement = Statement.parse(createTableQuery);
+		String stripped = statement.rewrite(PLACEHOLDER, null, statement.commentEdit(""));
 		return collapse(stripped, Tokenizer.tokenize(stripped));
 	}
 
@@ -144,6 +191,13 @@ public final class DdlRewriter {
 
 		final int insertAt;
 
+		/** Where the table {@code COMMENT} clause starts (its space before), its value starts and it ends; -1 without one. */
+		int commentStart = -1;
+
+		int commentValueStart = -1;
+
+		int commentEnd = -1;
+
 		private Statement(String sql, int nameStart, int headEnd, int clauseStart, List<Setting> settings,
 				int insertAt) {
 			this.sql = sql;
@@ -152,6 +206,12 @@ public final class DdlRewriter {
 			this.clauseStart = clauseStart;
 			this.settings = settings;
 			this.insertAt = insertAt;
+		}
+
+		/** Replaces the table's {@code COMMENT} clause (or adds one) with the given text. */
+		Edit commentEdit(String text) {
+			return (this.commentStart >= 0) ? new Edit(this.commentStart, this.commentEnd, text)
+					: new Edit(this.insertAt, this.insertAt, text);
 		}
 
 		static Statement parse(String sql) {
@@ -165,12 +225,15 @@ public final class DdlRewriter {
 		 * @param policy the {@code storage_policy = '...'} setting to put in place, or
 		 * {@code null} to remove {@code storage_policy} and {@code disk} altogether
 		 */
-		String rewrite(String name, String policy) {
+		String rewrite(String name, String policy, Edit comment) {
 			List<Edit> edits = new ArrayList<>();
 			edits.add(new Edit(this.nameStart, this.headEnd, name));
 			Edit settingsEdit = settingsEdit(policy);
 			if (settingsEdit != null) {
 				edits.add(settingsEdit);
+			}
+			if (comment != null) {
+				edits.add(comment);
 			}
 			return apply(edits);
 		}
@@ -273,11 +336,14 @@ public final class DdlRewriter {
 			int limit = (comment >= 0) ? comment : last + 1;
 			int insertAt = this.tokens.get(limit - 1).end;
 			int keyword = settingsKeyword(limit);
-			if (keyword < 0) {
-				return new Statement(this.sql, nameStart, headEnd, insertAt, List.of(), insertAt);
+			Statement statement = (keyword < 0) ? new Statement(this.sql, nameStart, headEnd, insertAt, List.of(), insertAt)
+					: new Statement(this.sql, nameStart, headEnd, at(keyword - 1).end, settings(keyword + 1, limit), insertAt);
+			if (comment >= 0) {
+				statement.commentStart = insertAt;
+				statement.commentValueStart = at(comment + 1).start;
+				statement.commentEnd = at(comment + 1).end;
 			}
-			List<Setting> settings = settings(keyword + 1, limit);
-			return new Statement(this.sql, nameStart, headEnd, at(keyword - 1).end, settings, insertAt);
+			return statement;
 		}
 
 		private void qualifiedName() {

@@ -191,6 +191,18 @@ public class TableOperations {
 		return rows;
 	}
 
+	/** {@link #rowsPerPartition} of the parts other than the given ones, in one query. */
+	public Map<String, Long> rowsPerPartitionExcept(String database, String table, Collection<String> parts) {
+		Map<String, Long> rows = new HashMap<>();
+		countPerPartition(database, table, parts.isEmpty() ? "" : " WHERE _part NOT IN (" + literals(parts) + ")", rows);
+		return rows;
+	}
+
+	/** Sets a table's comment ({@code ALTER TABLE … MODIFY COMMENT}). */
+	public void modifyComment(String database, String table, String comment) {
+		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " MODIFY COMMENT " + Sql.literal(comment));
+	}
+
 	/** Rows a reader sees per partition id, of the rows matching a {@code WHERE …} clause (empty for all), into a map. */
 	private void countPerPartition(String database, String table, String where, Map<String, Long> into) {
 		this.client.query("SELECT _partition_id, count() FROM " + Sql.qualified(database, table) + where

@@ -1,5 +1,7 @@
 package io.github.chmigrator.config;
 
+import java.time.Duration;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -15,7 +17,7 @@ import io.github.chmigrator.core.MigratorException;
  * @param insertInterval seconds to wait after each partition (design default 1.0)
  * @param resume the design's resume switch; a rerun of the same table always resumes
  * @param strategy how partitions migrate: {@code auto}, {@code attach}, {@code insert} or {@code move} (in place)
- * @param keepSource keep the source partitions and the old table as {@code <table>_origin}
+ * @param keepSource keep the old table as {@code <table>_origin} after the cut-over
  * @param verify {@code count} (rows per partition) or {@code checksum} (plus a hash of every stored column)
  * @param parallelism partitions copied at once
  * @param restart a JobInstance id to restart instead of starting a new run
@@ -30,6 +32,9 @@ import io.github.chmigrator.core.MigratorException;
  * @param batchBytes the bytes of a batch of small partitions, at most (a larger partition is copied alone)
  * @param dryRun print and write what the run would do, change nothing
  * @param direction {@code to-s3}, or {@code to-local}: back from S3 to a policy on local disks
+ * @param freeLocalPerPartition the design's original loop: drop each source partition as soon as it is
+ * copied (readers of the live table miss it until the cut-over); off by default, the source stays whole
+ * @param mutationWait how long the cut-over waits for a moment without unfinished mutations on the source
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
@@ -39,7 +44,8 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		@DefaultValue("false") boolean list, String progressFile, @DefaultValue("false") boolean acceptSourceChanges,
 		@DefaultValue("false") boolean abort, @DefaultValue("0") long maxBytesPerSecond,
 		@DefaultValue("100") int batchPartitions, @DefaultValue("67108864") long batchBytes,
-		@DefaultValue("false") boolean dryRun, @DefaultValue("to-s3") String direction) {
+		@DefaultValue("false") boolean dryRun, @DefaultValue("to-s3") String direction,
+		@DefaultValue("false") boolean freeLocalPerPartition, @DefaultValue("10m") Duration mutationWait) {
 
 	/** Whether the run moves tables to S3 (the default), not back to local disks. */
 	public boolean toS3() {
@@ -64,6 +70,8 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		require(!abort || mode.equals("single"), "--abort works on one table: --mode single --db D --table T");
 		require(strategy.equals("auto") || strategy.equals("attach") || strategy.equals("insert") || strategy.equals("move"),
 				"--strategy must be 'auto', 'attach', 'insert' or 'move' (got '" + strategy + "')");
+		require(!(freeLocalPerPartition && keepSource),
+				"--free-local-per-partition drops each source partition once copied; --keep-source keeps the source: choose one");
 		require(direction.equals("to-s3") || direction.equals("to-local"),
 				"--direction must be 'to-s3' or 'to-local' (got '" + direction + "')");
 		require(verify.equals("count") || verify.equals("checksum"),

@@ -216,11 +216,13 @@ public class CopyBatch {
 			operations.attachPartitionsFrom(database, this.job.workTable(), this.job.table(), ids);
 			List<String> attached = ids.stream().filter((id) -> reached("copy.afterCopy", id)).toList();
 			Map<String, Long> copied = operations.partitionRowsOf(database, this.job.workTable(), attached);
+			Map<String, List<PartInfo>> after = operations.activePartsOf(database, this.job.table(), attached);
 			List<String> changed = new ArrayList<>();
 			double seconds = (System.nanoTime() - started) / 1e9 / ids.size();
 			for (String id : attached) {
 				long rows = source.get(id).stream().mapToLong(PartInfo::rows).sum();
-				if (copied.get(id) == rows) {
+				// every listed part still there: the rows copied are those parts' (not as many in others)
+				if (copied.get(id) == rows && after.get(id).containsAll(source.get(id))) {
 					ExecutionContext context = this.members.get(id).getExecutionContext();
 					CopyPartitionTasklet.recordCopied(context, "attach", source.get(id), rows, seconds, 1);
 					context.putLong(PartitionPlanner.COPY_STARTED_AT, listed);
@@ -251,7 +253,7 @@ public class CopyBatch {
 			// a changed or replaced source (whose new parts may even bear the copied parts' names) keeps its parts
 			guard.checkSource(this.execution, this.job);
 			List<String> moved = new ArrayList<>(this.recorded.keySet());
-			if (!TableJobParameters.flag(this.execution.getJobParameters(), TableJobParameters.KEEP_SOURCE)) {
+			if (!TableJobParameters.sourceWhole(this.execution.getJobParameters())) {
 				Map<String, List<PartInfo>> now = operations.activePartsOf(this.job.database(), this.job.table(), moved);
 				List<String> parts = new ArrayList<>();
 				List<String> dropped = new ArrayList<>();

@@ -18,6 +18,7 @@ import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.copy.CopyStrategy.CopyRequest;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.CopyPacing;
+import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.ProgressTracker;
 import io.github.chmigrator.migration.SourceChanges;
@@ -29,7 +30,8 @@ import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
  * The worker of the {@code copyPartitions} step: copies one partition into the work table,
- * verifies it, and drops exactly the copied parts from the source. It advances one state per
+ * verifies it, and records what it copied; with {@code --free-local-per-partition} it then drops
+ * exactly the copied parts from the source (by default the source stays whole until the cut-over). It advances one state per
  * call and Spring Batch saves the ExecutionContext after each, so a rerun after a crash at any
  * instant resumes from the last recorded state (keys: {@link PartitionPlanner}):
  * <ol>
@@ -103,20 +105,30 @@ public class CopyPartitionTasklet implements Tasklet {
 			retrying(() -> verifyImported(job, context));
 			return RepeatStatus.CONTINUABLE;
 		}
+		boolean whole = TableJobParameters.sourceWhole(parameters);
 		if (state.isEmpty()) {
 			// the source changed in no way the moved partitions lack, and ADD COLUMN is carried over
-			List<String> columns = this.operations.client()
-				.withRetry(() -> this.guard.verify(stepExecution.getJobExecution(), job, job.workTable()));
+			List<String> columns;
+			try {
+				columns = this.operations.client()
+					.withRetry(() -> this.guard.verify(stepExecution.getJobExecution(), job, job.workTable()));
+			}
+			catch (DefinitionSync.DefinitionChanged ex) {
+				if (!whole) {
+					throw ex;
+				}
+				retrying(() -> defer(job, context));
+				return RepeatStatus.CONTINUABLE;
+			}
 			retrying(() -> copy(job, context, columns, parameters.getString(TableJobParameters.STRATEGY, "auto"),
-					"checksum".equals(parameters.getString(TableJobParameters.VERIFY))));
+					"checksum".equals(parameters.getString(TableJobParameters.VERIFY)), whole));
 			return RepeatStatus.CONTINUABLE;
 		}
 		if (state.equals(PartitionPlanner.COPIED)) {
 			// a changed or replaced source (whose new parts may even bear the copied parts' names) keeps its parts
 			retrying(() -> this.guard.checkSource(stepExecution.getJobExecution(), job));
 			boolean accepted = SourceChanges.accepted(stepExecution.getJobExecution());
-			retrying(() -> dropCopiedParts(job, context, TableJobParameters.flag(parameters, TableJobParameters.KEEP_SOURCE),
-					accepted));
+			retrying(() -> dropCopiedParts(job, context, whole, accepted));
 			return RepeatStatus.CONTINUABLE;
 		}
 		this.progress.partitionDone(job.qualifiedTable(), context);
@@ -138,8 +150,24 @@ public class CopyPartitionTasklet implements Tasklet {
 		});
 	}
 
+	/**
+	 * The source's definition changed in a way only a new work table carries: this partition is left
+	 * for the catch-up, which makes the work table anew and copies every partition again. What an
+	 * earlier attempt copied goes (the source, kept whole, holds it).
+	 */
+	private void defer(TableJobParameters job, ExecutionContext context) {
+		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
+		this.operations.dropPartition(job.database(), job.workTable(), partitionId);
+		logger.info("Table {} partition {}: the source's definition changed; the partition is copied at the catch-up, "
+				+ "into a work table made anew", job.qualifiedTable(), partitionId);
+		recordCopied(context, "deferred", List.of(), 0, 0, 0);
+		context.putString(PartitionPlanner.DEFERRED, "true");
+		context.putLong(PartitionPlanner.COPY_STARTED_AT, System.currentTimeMillis());
+		recordMoved(context);
+	}
+
 	private void copy(TableJobParameters job, ExecutionContext context, List<String> columns, String requested,
-			boolean checksum) {
+			boolean checksum, boolean whole) {
 		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
 		long started = System.nanoTime();
 		// merges stay stopped on the source until the copied parts are dropped (dropCopiedParts
@@ -148,7 +176,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		this.operations.stopMerges(job.database(), job.workTable());
 		this.merges.hold(job.database(), job.table(), partitionId);
 		try {
-			boolean workPartitionEmpty = refuseUnsafeRecopy(job, context, partitionId);
+			boolean workPartitionEmpty = refuseUnsafeRecopy(job, context, partitionId, whole);
 			CopyStrategy strategy = this.strategies.select(requested);
 			for (int attempt = 1;; attempt++) {
 				long listed = System.currentTimeMillis();
@@ -162,6 +190,11 @@ public class CopyPartitionTasklet implements Tasklet {
 						partitionId, parts, columns));
 				this.failurePoints.reached("copy.afterCopy", partitionId);
 				long copied = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
+				if (copied == rows && !names(this.operations.activeParts(job.database(), job.table(), partitionId))
+					.containsAll(names(parts))) {
+					// as many rows in other parts (a partition replaced meanwhile): not what was listed
+					copied = -1;
+				}
 				Attempt next = Attempt.after(attempt, copied, rows);
 				if (next == Attempt.RECORD) {
 					record(job, context, strategy, parts, rows, columns, checksum, attempt, started);
@@ -191,7 +224,8 @@ public class CopyPartitionTasklet implements Tasklet {
 	 * may have dropped source parts whose record was lost. Clearing would lose those rows: stop.
 	 * @return whether the work partition holds no part (nothing to clear before the copy)
 	 */
-	private boolean refuseUnsafeRecopy(TableJobParameters job, ExecutionContext context, String partitionId) {
+	private boolean refuseUnsafeRecopy(TableJobParameters job, ExecutionContext context, String partitionId,
+			boolean whole) {
 		long inTarget = this.operations.storedRows(job.database(), job.workTable(), partitionId);
 		if (inTarget == 0) {
 			return true;
@@ -199,7 +233,9 @@ public class CopyPartitionTasklet implements Tasklet {
 		long inSource = this.operations.storedRows(job.database(), job.table(), partitionId);
 		long planned = context.getLong(PartitionPlanner.PLANNED_ROWS, 0);
 		boolean swapped = this.catalog.isOnPolicy(job.database(), job.table(), job.targetPolicy());
-		if (unsafeToClear(inTarget, inSource, planned, swapped, context.containsKey(PartitionPlanner.COPYING))) {
+		// with the source kept whole nothing was dropped from it: only a swap makes clearing unsafe
+		boolean copying = whole || context.containsKey(PartitionPlanner.COPYING);
+		if (unsafeToClear(inTarget, inSource, planned, swapped, copying)) {
 			throw new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": the work table "
 					+ job.workTable() + " holds " + inTarget + " rows, the source " + inSource + " of " + planned + " planned"
 					+ (swapped ? ", and the table is already on policy '" + job.targetPolicy() + "'" : "")
@@ -296,7 +332,7 @@ public class CopyPartitionTasklet implements Tasklet {
 	 * @param accepted whether the operator accepted source changes ({@code --accept-source-changes}):
 	 * the work partition may then hold what they carried to it instead of the rows copied
 	 */
-	private void dropCopiedParts(TableJobParameters job, ExecutionContext context, boolean keepSource, boolean accepted) {
+	private void dropCopiedParts(TableJobParameters job, ExecutionContext context, boolean whole, boolean accepted) {
 		String partitionId = context.getString(PartitionPlanner.PARTITION_ID);
 		long recorded = context.getLong(PartitionPlanner.COPIED_ROWS);
 		long inTarget = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
@@ -312,7 +348,7 @@ public class CopyPartitionTasklet implements Tasklet {
 		}
 		this.merges.hold(job.database(), job.table(), partitionId);
 		try {
-			if (!keepSource) {
+			if (!whole) {
 				dropParts(job, context, partitionId);
 			}
 		}

@@ -19,6 +19,7 @@ import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseClient;
 import io.github.chmigrator.clickhouse.QueryLog;
 import io.github.chmigrator.clickhouse.TableOperations;
+import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.config.ReportSettings;
 import io.github.chmigrator.copy.AttachPartitionStrategy;
 import io.github.chmigrator.copy.CopyBatch;
@@ -182,9 +183,10 @@ public class MigrationStepsConfiguration {
 	@Bean
 	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
 			CopiedPartitions copiedPartitions, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables,
-			SourceGuard sourceGuard, @Value("${migration.exchange-wait:10m}") Duration exchangeWait) {
+			SourceGuard sourceGuard, @Value("${migration.exchange-wait:10m}") Duration exchangeWait,
+			MigrationSettings settings) {
 		return new SwapTablesTasklet(operations, catalog, copiedPartitions, merges, failurePoints, ownedTables, sourceGuard,
-				exchangeWait);
+				exchangeWait, settings.mutationWait());
 	}
 
 	@Bean

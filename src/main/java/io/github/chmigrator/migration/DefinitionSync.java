@@ -77,7 +77,7 @@ public class DefinitionSync {
 			}
 			String actual = DdlRewriter.normalize(this.operations.showCreateTable(database, target));
 			if (added.isEmpty() || !actual.equals(expected)) {
-				throw new MigratorException(ExitCodes.FAILED, ("the definition of %s.%s changed during the run in a way "
+				throw new DefinitionChanged(("the definition of %s.%s changed during the run in a way "
 						+ "the migrator carries over only for ADD COLUMN; nothing was swapped and no row is lost. Make "
 						+ "%s.%s match (source: %s; %s: %s), then rerun").formatted(database, source, database, target,
 								expected, target, actual));
@@ -98,6 +98,19 @@ public class DefinitionSync {
 			return List.of();
 		}
 		return source.stream().filter((column) -> !present.contains(column)).collect(Collectors.toList());
+	}
+
+	/**
+	 * The source's definition differs from a table the migrator fills in a way other than
+	 * {@code ADD COLUMN}. With the source kept whole the work table is made anew from the source's
+	 * definition and every partition copied again; with {@code --free-local-per-partition} the table stops.
+	 */
+	public static final class DefinitionChanged extends MigratorException {
+
+		DefinitionChanged(String message) {
+			super(ExitCodes.FAILED, message);
+		}
+
 	}
 
 }

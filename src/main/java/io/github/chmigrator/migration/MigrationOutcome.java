@@ -55,6 +55,12 @@ public final class MigrationOutcome {
 	 */
 	public static final String KEPT_OLD_TABLE = "keptOldTable";
 
+	/**
+	 * Swap step ExecutionContext key: how long the cut-over took, in seconds, from stopping merges on
+	 * the source to the old table's retirement (with the source kept whole).
+	 */
+	public static final String CUT_OVER_SECONDS = "cutOverSeconds";
+
 	private MigrationOutcome() {
 	}
 

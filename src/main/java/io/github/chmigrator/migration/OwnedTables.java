@@ -5,6 +5,7 @@ import java.util.UUID;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
 
+import io.github.chmigrator.clickhouse.DdlRewriter;
 import io.github.chmigrator.clickhouse.TableInfo;
 
 /**
@@ -62,6 +63,12 @@ public class OwnedTables {
 		this.jobRepository.updateExecutionContext(execution);
 	}
 
+	/** Forgets the table of a role (dropped by this instance), so that it is made anew under a new UUID. */
+	public void forget(JobExecution execution, String role) {
+		execution.getExecutionContext().remove(PREFIX + role);
+		this.jobRepository.updateExecutionContext(execution);
+	}
+
 	/**
 	 * Records an existing table as the table of a role (the target table an unfinished progress
 	 * file names, adopted as the work table), before it is renamed into place.
@@ -75,6 +82,19 @@ public class OwnedTables {
 	/** The {@code UUID} to write into a {@code CREATE TABLE} for a reserved value: none in Ordinary databases. */
 	public static String uuidClause(String reserved) {
 		return ORDINARY.equals(reserved) ? null : reserved;
+	}
+
+	/**
+	 * The {@code CREATE TABLE} of this instance's work table: the source's definition on the target
+	 * policy, with the reserved UUID and the marker ({@link WorkTableMarker}) as its comment.
+	 */
+	public static String workTableDdl(String sourceDdl, JobExecution execution, String reserved) {
+		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
+		WorkTableMarker marker = new WorkTableMarker(job.qualifiedTable(),
+				execution.getExecutionContext().getString(SOURCE_UUID, TableInfo.NO_UUID), execution.getJobInstanceId(),
+				TableJobParameters.sourceWhole(execution.getJobParameters()));
+		return DdlRewriter.retarget(sourceDdl, job.database(), job.workTable(), uuidClause(reserved), job.targetPolicy(),
+				marker.comment());
 	}
 
 	/** Records the source table's UUID the first time the job sees it. */

@@ -94,6 +94,11 @@ public class RemovedPartitions {
 		this.jobRepository = jobRepository;
 	}
 
+	/** Whether this server's query log can be read by the migrator's user (it exists and SELECT on it is granted). */
+	public boolean logReadable(TableJobParameters job) {
+		return this.log.statementsOn(job.database(), job.table(), this.operations.serverTimeMillis() * 1000).isPresent();
+	}
+
 	/** Reads the log from now on (the job's first attempt, or an accept of the source as it is). */
 	public void baseline(ExecutionContext context) {
 		context.putLong(SINCE, this.operations.serverTimeMillis() * 1000);

@@ -61,9 +61,20 @@ public class SourceChanges {
 	 */
 	public void baseline(JobExecution execution, TableJobParameters job) {
 		ExecutionContext context = execution.getExecutionContext();
+		if (TableJobParameters.sourceWhole(execution.getJobParameters())) {
+			// the source keeps every row: its changes are carried from system.parts before the cut-over
+			return;
+		}
 		boolean accept = TableJobParameters.flag(execution.getJobParameters(), TableJobParameters.ACCEPT_SOURCE_CHANGES);
 		if (context.containsKey(LAST_MUTATION) && !accept) {
 			return;
+		}
+		if (!context.containsKey(LAST_MUTATION) && !this.removed.logReadable(job)) {
+			throw new MigratorException(ExitCodes.INVALID, ("--free-local-per-partition: system.query_log cannot be read "
+					+ "on this server (not kept, or no SELECT on it), so a partition dropped, detached, replaced or "
+					+ "truncated after it was copied and freed could not be seen, and its rows would come back after the "
+					+ "cut-over. Grant SELECT on system.query_log, or run without the flag (the source then stays whole); "
+					+ "nothing was changed").formatted());
 		}
 		List<MutationInfo> mutations = this.operations.mutations(job.database(), job.table());
 		if (!context.containsKey(LAST_MUTATION)) {

@@ -67,6 +67,18 @@ public record TableJobParameters(String clickhouse, String server, String databa
 
 	public static final String ACCEPT_SOURCE_CHANGES = "acceptSourceChanges";
 
+	/** Non-identifying: {@code true} for the design's original loop, which drops each source partition once copied. */
+	public static final String FREE_LOCAL = "freeLocalPerPartition";
+
+	/**
+	 * Whether the run keeps the source table whole until the cut-over (the default): nothing is
+	 * dropped from it, and its changes are carried to the work table from {@code system.parts}.
+	 * {@code false} with {@code --free-local-per-partition}.
+	 */
+	public static boolean sourceWhole(JobParameters parameters) {
+		return !flag(parameters, FREE_LOCAL);
+	}
+
 	/** Whether the job moves the table to S3 (the default), not back to local disks. */
 	public static boolean toS3(JobParameters parameters) {
 		return !TO_LOCAL.equals(parameters.getString(DIRECTION));
@@ -98,6 +110,7 @@ public record TableJobParameters(String clickhouse, String server, String databa
 			.addLong(PARALLELISM, (long) settings.parallelism(), false)
 			.addString(RESUME, Boolean.toString(settings.resume()), false)
 			.addString(ACCEPT_SOURCE_CHANGES, Boolean.toString(settings.acceptSourceChanges()), false)
+			.addString(FREE_LOCAL, Boolean.toString(settings.freeLocalPerPartition()), false)
 			.toJobParameters();
 	}
 

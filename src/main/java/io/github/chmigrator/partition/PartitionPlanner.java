@@ -74,6 +74,12 @@ public class PartitionPlanner implements Partitioner {
 	 */
 	public static final String COPYING = "copying";
 
+	/**
+	 * Set when the partition was not copied because the source's definition changed in a way only a
+	 * new work table carries: the catch-up copies it (with the source kept whole).
+	 */
+	public static final String DEFERRED = "deferred";
+
 	public static final String COPIED_PARTS = "copiedParts";
 
 	public static final String COPIED_BLOCKS = "copiedBlocks";

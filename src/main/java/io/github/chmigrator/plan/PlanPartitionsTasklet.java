@@ -50,9 +50,10 @@ public class PlanPartitionsTasklet implements Tasklet {
 	}
 
 	/**
-	 * Adds what the progress file records as done: a partition still in the source is copied again
-	 * (the note says why); one that is gone from the source is planned as imported, to be verified
-	 * in the target instead of copied.
+	 * Adds what the progress file records as done: planned as imported, to be verified in the target
+	 * instead of copied. The script copied such a partition and dropped it from its source, so its
+	 * rows in the target exist nowhere else: it is never cleared or copied again. Rows the source
+	 * holds for it now were inserted since, and are carried on top by the catch-up.
 	 */
 	static List<Plan.Entry> withProgressFile(TableJobParameters job, List<PartitionInfo> partitions,
 			Map<String, PartitionProgress> done) {
@@ -60,8 +61,16 @@ public class PlanPartitionsTasklet implements Tasklet {
 		Set<String> inSource = new HashSet<>();
 		for (PartitionInfo partition : partitions) {
 			inSource.add(partition.partitionId());
-			plan.add(new Plan.Entry(partition, false, done.containsKey(partition.partitionId())
-					? "the progress file records it done, but the source still holds it: copied again" : ""));
+			PartitionProgress recorded = done.get(partition.partitionId());
+			if (recorded == null) {
+				plan.add(new Plan.Entry(partition, false, ""));
+				continue;
+			}
+			logger.info("Table {} partition {}: done according to the progress file ({} rows), and the source holds {} rows "
+					+ "inserted since: verified in the target, those rows carried on top", job.qualifiedTable(),
+					partition.partitionId(), Sizes.count(recorded.rows()), Sizes.count(partition.rows()));
+			plan.add(new Plan.Entry(new PartitionInfo(partition.partitionId(), partition.partition(), recorded.rows(), 0, 0,
+					List.of()), true, "imported from the progress file; rows inserted since carried on top"));
 		}
 		done.forEach((id, recorded) -> {
 			if (!inSource.contains(id)) {

@@ -12,6 +12,7 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.DdlRewriter;
 import io.github.chmigrator.clickhouse.StoragePolicy;
 import io.github.chmigrator.clickhouse.TableInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
@@ -20,6 +21,7 @@ import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
+import io.github.chmigrator.migration.WorkTableMarker;
 import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.CopiedPartitions;
@@ -223,6 +225,14 @@ public class CheckPolicyTasklet implements Tasklet {
 						job.qualifiedTable(), existing.qualifiedName(), this.progress.file());
 				this.owned.adopt(execution, OwnedTables.WORK, existing);
 			}
+			if (existing != null && !this.owned.owns(execution, own[0], existing) && leftByLostRun(job, existing, source)) {
+				logger.warn("Table {}: {} was made by job instance {} of the migrator (its comment says so), whose record "
+						+ "is gone (a lost JobRepository or another working directory); the source kept every row, so it "
+						+ "is dropped and the copy starts over", job.qualifiedTable(), existing.qualifiedName(),
+						WorkTableMarker.of(DdlRewriter.comment(existing.createTableQuery())).orElseThrow().jobInstance());
+				this.operations.dropTable(job.database(), existing.name());
+				existing = null;
+			}
 			if (existing != null && !this.owned.owns(execution, own[0], existing)) {
 				throw invalid(("table %s.%s exists, and job instance %d did not create it: it is a table of yours, or was "
 						+ "left by a run whose JobRepository is gone (another working directory, a lost ./data). It may hold "
@@ -235,6 +245,18 @@ public class CheckPolicyTasklet implements Tasklet {
 		return this.catalog.table(job.database(), job.workTable()).isPresent();
 	}
 
+
+	/**
+	 * Whether a work or staging table this instance did not create was left by a migrator run that
+	 * kept the source whole, for this very source table (its marker names the source's name and
+	 * UUID: the source was not swapped), and holds no detached part: it then holds only copies of
+	 * rows the source still has, and may go.
+	 */
+	private boolean leftByLostRun(TableJobParameters job, TableInfo existing, TableInfo source) {
+		return WorkTableMarker.of(DdlRewriter.comment(existing.createTableQuery()))
+			.filter((marker) -> marker.wholeSource() && marker.marks(job.qualifiedTable(), source.uuid()))
+			.isPresent() && this.catalog.detachedParts(job.database(), existing.name()).isEmpty();
+	}
 
 	/**
 	 * Detached parts live in the table's directory and go with it: the old table is dropped after

@@ -123,7 +123,10 @@ public class ReportWriter implements JobExecutionListener {
 						(seconds > 0) ? Math.round(found.copiedNow / seconds) : 0),
 				lateRows(execution),
 				swapContext(execution).getString(MigrationOutcome.KEPT_OLD_TABLE, null),
-				execution.getExecutionContext().getString(MigrationOutcome.NEW_INSERTS, null), errors);
+				execution.getExecutionContext().getString(MigrationOutcome.NEW_INSERTS, null),
+				swapContext(execution).containsKey(MigrationOutcome.CUT_OVER_SECONDS)
+						? swapContext(execution).getDouble(MigrationOutcome.CUT_OVER_SECONDS) : null,
+				errors);
 	}
 
 	/** The report's partitions and totals, gathered one worker record at a time. */

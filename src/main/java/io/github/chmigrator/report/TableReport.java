@@ -26,12 +26,14 @@ import java.util.List;
  * dropped (or not reached yet)
  * @param newInserts in place: where the target policy writes new parts (its first volume and disks),
  * so that a policy keeping new data local surprises nobody; {@code null} for a copy
+ * @param cutOverSeconds how long the cut-over took (merges stopped on the source to the old table
+ * retired), with the source kept whole; {@code null} before it ended or without it
  * @param errors what failed, one line each
  */
 public record TableReport(int version, String database, String table, String targetPolicy, String clickhouse,
 		long jobInstanceId, long jobExecutionId, String requestedStrategy, List<String> strategies, String status,
 		String start, String end, double durationSeconds, List<PartitionReport> partitions, Totals totals,
-		long lateRows, String keptOldTable, String newInserts, List<String> errors) {
+		long lateRows, String keptOldTable, String newInserts, Double cutOverSeconds, List<String> errors) {
 
 	public static final int VERSION = 1;
 

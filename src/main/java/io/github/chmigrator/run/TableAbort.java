@@ -38,7 +38,9 @@ import io.github.chmigrator.report.ReportWriter;
 
 /**
  * {@code --abort}: the way back from a migration that stopped (or that the operator no longer
- * wants), before the swap. Every partition moved to the work table goes back into the live table
+ * wants), before the swap. With the source kept whole (the default) nothing left it: the work and
+ * staging tables go and the job instance is abandoned. With {@code --free-local-per-partition},
+ * every partition moved to the work table goes back into the live table
  * exactly, one partition at a time and each step recorded, so that {@code kill -9} at any instant
  * is decided on the next {@code --abort}:
  * <ol>
@@ -125,6 +127,13 @@ public class TableAbort {
 		TableJobParameters table = requested.onServer(this.catalog.serverIdentity());
 		try (TableLock lock = this.locks.acquire(table.database(), table.table(), table.server());
 				AutoCloseable shared = this.tables.sharedLock(table)) {
+			JobExecution latest = this.tables.latestExecution(table);
+			if (latest != null && latest.getStatus() == BatchStatus.ABANDONED) {
+				String summary = "ABANDONED %s: job instance %d was already abandoned; nothing to do".formatted(
+						table.qualifiedTable(), latest.getJobInstanceId());
+				logger.info(summary);
+				return new TableOutcome(table.database(), table.table(), "ABANDONED", ExitCodes.OK, summary, null, null);
+			}
 			JobExecution last = lastExecution(table);
 			if (last.isRunning()) {
 				logger.warn("Table {}: job execution {} was left {} by a run that is gone; marking it FAILED",
@@ -133,6 +142,9 @@ public class TableAbort {
 			}
 			if (TableChecks.MOVE.equals(last.getExecutionContext().getString(MigrationOutcome.CHOSEN, ""))) {
 				return abandonInPlace(table, last);
+			}
+			if (TableJobParameters.sourceWhole(last.getJobParameters())) {
+				return abandonWholeSource(table, last);
 			}
 			Map<String, Long> partitions = new TreeMap<>();
 			putBack(table, last, partitions, accept);
@@ -173,6 +185,41 @@ public class TableAbort {
 				+ "nothing was put back. It stays on policy '%s' with the parts already moved where they are; to move "
 				+ "them back, migrate it with --direction to-local").formatted(table.qualifiedTable(),
 						last.getJobInstanceId(), policy);
+		logger.info(summary);
+		return new TableOutcome(table.database(), table.table(), "ABANDONED", ExitCodes.OK, summary, null, null);
+	}
+
+	/**
+	 * The source kept every row (the default): nothing to put back. Before the exchange, this
+	 * instance's work and staging tables go (never one holding detached parts), merges on the source
+	 * start again, and the job instance is abandoned.
+	 */
+	private TableOutcome abandonWholeSource(TableJobParameters table, JobExecution last)
+			throws JobExecutionAlreadyRunningException {
+		if (this.catalog.isOnPolicy(table.database(), table.table(), table.targetPolicy())) {
+			throw new MigratorException(ExitCodes.INVALID, "--abort: " + table.qualifiedTable() + " was already exchanged "
+					+ "with the work table, so the way forward is to finish: run the same command without --abort");
+		}
+		for (String[] own : new String[][] { { OwnedTables.STAGING, table.stagingTable() }, { OwnedTables.WORK, table.workTable() } }) {
+			TableInfo existing = this.catalog.table(table.database(), own[1]).orElse(null);
+			if (existing == null) {
+				continue;
+			}
+			if (!this.owned.owns(last, own[0], existing)) {
+				throw new MigratorException(ExitCodes.INVALID, "--abort: " + existing.qualifiedName()
+						+ " was not created by job instance " + last.getJobInstanceId() + "; nothing was changed");
+			}
+			if (!this.catalog.detachedParts(table.database(), own[1]).isEmpty()) {
+				throw new MigratorException(ExitCodes.FAILED, "--abort: " + existing.qualifiedName() + " holds detached "
+						+ "parts, so it is not dropped; attach or drop them (system.detached_parts), then run --abort again");
+			}
+			this.operations.dropTable(table.database(), own[1]);
+		}
+		this.operations.startMerges(table.database(), table.table());
+		this.jobOperator.abandon(last);
+		String summary = ("ABANDONED %s: the table kept every row during the run, so nothing was put back; %s was "
+				+ "dropped and job instance %d abandoned, the next run migrates the table anew").formatted(
+						table.qualifiedTable(), table.workTable(), last.getJobInstanceId());
 		logger.info(summary);
 		return new TableOutcome(table.database(), table.table(), "ABANDONED", ExitCodes.OK, summary, null, null);
 	}
@@ -223,6 +270,10 @@ public class TableAbort {
 			if (left > 0) {
 				throw new MigratorException(ExitCodes.FAILED, "--abort: " + table.workTable() + " still holds " + left
 						+ " rows; run --abort again");
+			}
+			if (!this.catalog.detachedParts(table.database(), table.workTable()).isEmpty()) {
+				throw new MigratorException(ExitCodes.FAILED, "--abort: " + table.workTable() + " holds detached parts "
+						+ "(a DETACH carried from the source), so it is not dropped; attach or drop them, then run --abort again");
 			}
 			// the work table first: without it no put-back runs again, so the back table is never
 			// created anew under its recorded UUID while the dropped one still holds it

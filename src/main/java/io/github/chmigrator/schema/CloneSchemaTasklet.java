@@ -71,8 +71,7 @@ public class CloneSchemaTasklet implements Tasklet {
 				this.owned.reserve(execution, OwnedTables.WORK, this.catalog.isAtomic(job.database()));
 				return RepeatStatus.CONTINUABLE;
 			}
-			this.operations.createTable(DdlRewriter.retarget(source, job.database(), job.workTable(),
-					OwnedTables.uuidClause(uuid), job.targetPolicy()));
+			this.operations.createTable(OwnedTables.workTableDdl(source, execution, uuid));
 			requireSameDefinition(job, expected, "was created but its definition differs from " + job.qualifiedTable());
 			logger.info("Table {}: created work table {} on storage policy '{}'", job.qualifiedTable(), job.workTable(),
 					job.targetPolicy());

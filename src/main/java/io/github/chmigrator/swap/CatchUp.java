@@ -56,6 +56,9 @@ class CatchUp {
 
 	static final String PENDING = CatchUps.PENDING;
 
+	/** The names of the source parts caught up, per partition ({@code <prefix><id>}: comma-separated). */
+	static final String NAMES_PREFIX = "catchUpParts.";
+
 	static final String STAGED = "catchUpStaged";
 
 	static final String MOVED_ROWS = MigrationOutcome.LATE_ROWS;
@@ -95,11 +98,23 @@ class CatchUp {
 	 */
 	boolean step(String database, String source, String target, String staging, Map<String, BlockRanges> copied,
 			boolean keepSource, ExecutionContext context, JobExecution execution) {
+		return step(database, source, target, staging, () -> newParts(database, source, copied, context), !keepSource,
+				context, execution);
+	}
+
+	/**
+	 * {@link #step(String, String, String, String, Map, boolean, ExecutionContext, JobExecution)}
+	 * with the new parts found by the caller.
+	 * @param finder the new parts to move, by partition id (only the first partition's move is started)
+	 * @param dropFromSource whether the moved parts are dropped from the source afterwards
+	 */
+	boolean step(String database, String source, String target, String staging, NewParts finder,
+			boolean dropFromSource, ExecutionContext context, JobExecution execution) {
 		String pending = context.getString(PENDING, "");
 		// merges on the source stay stopped from listing the new parts until they are dropped
 		this.merges.hold(database, source, HOLDER);
 		try {
-			return advance(database, source, target, staging, copied, keepSource, context, execution, pending);
+			return advance(database, source, target, staging, finder, dropFromSource, context, execution, pending);
 		}
 		catch (RuntimeException ex) {
 			this.merges.release(database, source, HOLDER);
@@ -107,9 +122,8 @@ class CatchUp {
 		}
 	}
 
-	private boolean advance(String database, String source, String target, String staging,
-			Map<String, BlockRanges> copied, boolean keepSource, ExecutionContext context, JobExecution execution,
-			String pending) {
+	private boolean advance(String database, String source, String target, String staging, NewParts finder,
+			boolean dropFromSource, ExecutionContext context, JobExecution execution, String pending) {
 		if (!pending.isEmpty() && !context.containsKey(STAGED) && !allActive(database, source, Move.parse(pending))) {
 			// a merge ran before the parts were staged (a crash in between): nothing moved yet, list again
 			context.remove(PENDING);
@@ -117,7 +131,7 @@ class CatchUp {
 		}
 		if (pending.isEmpty()) {
 			long listed = System.currentTimeMillis();
-			Map<String, List<PartInfo>> fresh = newParts(database, source, copied, context);
+			Map<String, List<PartInfo>> fresh = finder.find();
 			if (fresh.isEmpty()) {
 				this.merges.release(database, source, HOLDER);
 				return false;
@@ -152,12 +166,20 @@ class CatchUp {
 			throw new MigratorException(ExitCodes.FAILED, "catching up partition %s of %s.%s: the staging table %s holds %d rows, %d were staged; nothing was moved"
 				.formatted(move.partitionId(), database, source, staging, staged, move.rows()));
 		}
-		if (!keepSource) {
+		if (dropFromSource) {
 			dropStillActive(database, source, move);
 		}
 		done(database, target, move, context);
 		this.merges.release(database, source, HOLDER);
 		return true;
+	}
+
+	/** The new parts to move next, by partition id. */
+	@FunctionalInterface
+	interface NewParts {
+
+		Map<String, List<PartInfo>> find();
+
 	}
 
 	private boolean allActive(String database, String source, Move move) {
@@ -191,9 +213,7 @@ class CatchUp {
 		Map<String, List<PartInfo>> fresh = new LinkedHashMap<>();
 		// copied parts kept in the source (--keep-source) may be merged together once their partition
 		// moved: recognised by their rows where merges keep every row
-		boolean mergesKeepRows = this.catalog.table(database, source)
-			.map((table) -> table.engine().equals("MergeTree") && !table.createTableQuery().contains(" TTL "))
-			.orElse(false);
+		boolean mergesKeepRows = mergesKeepRows(this.catalog, database, source);
 		for (PartInfo part : this.operations.activeParts(database, source, null)) {
 			BlockRanges ranges = copied.getOrDefault(part.partitionId(), BlockRanges.NONE)
 				.plus(BlockRanges.parse(context.getString(BLOCKS_PREFIX + part.partitionId(), "")));
@@ -210,6 +230,13 @@ class CatchUp {
 		return fresh;
 	}
 
+	/** Whether a table's merges keep every row they merge: a plain {@code MergeTree} without TTL. */
+	static boolean mergesKeepRows(ClickHouseCatalog catalog, String database, String table) {
+		return catalog.table(database, table)
+			.map((info) -> info.engine().equals("MergeTree") && !info.createTableQuery().contains(" TTL "))
+			.orElse(false);
+	}
+
 	private void dropStillActive(String database, String source, Move move) {
 		for (PartInfo part : this.operations.activeParts(database, source, move.partitionId())) {
 			if (move.parts().contains(part.name())) {
@@ -221,6 +248,9 @@ class CatchUp {
 	private void done(String database, String target, Move move, ExecutionContext context) {
 		String key = BLOCKS_PREFIX + move.partitionId();
 		context.putString(key, BlockRanges.parse(context.getString(key, "")).plus(BlockRanges.parse(move.blocks())).format());
+		String names = NAMES_PREFIX + move.partitionId();
+		context.putString(names, context.getString(names, "").isEmpty() ? String.join(",", move.parts())
+				: context.getString(names) + "," + String.join(",", move.parts()));
 		context.putLong(MOVED_ROWS, context.getLong(MOVED_ROWS, 0) + move.rows());
 		String windows = WINDOWS_PREFIX + move.partitionId();
 		context.putString(windows, MoveWindows.parse(context.getString(windows, ""))

@@ -1,6 +1,12 @@
 package io.github.chmigrator.swap;
 
 import java.time.Duration;
+import io.github.chmigrator.partition.PartitionDiff;
+import io.github.chmigrator.clickhouse.PartInfo;
+import io.github.chmigrator.clickhouse.MutationInfo;
+import io.github.chmigrator.clickhouse.DdlRewriter;
+import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,24 +89,155 @@ public class SwapTablesTasklet implements Tasklet {
 	/** The copied blocks of the step execution in progress, by its id. */
 	private Map.Entry<Long, Map<String, BlockRanges>> copiedFor;
 
+	/** What was copied, with the source kept whole, for the step execution in progress, by its id. */
+	private Map.Entry<Long, Map<String, LiveCatchUp.Copied>> wholeFor;
+
+	private static final String OLD_TABLE_CHECKED = "oldTableChecked";
+
+	private final MergeControl merges;
+
+	private final LiveCatchUp liveCatchUp;
+
+	private final CutOver cutOver;
+
 	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, CopiedPartitions copied,
 			MergeControl merges, FailurePoints failurePoints, OwnedTables owned, SourceGuard guard,
-			Duration exchangeWait) {
+			Duration exchangeWait, Duration mutationWait) {
 		this.guard = guard;
 		this.preExchangeInserts = new PreExchangeInserts(operations, exchangeWait);
 		this.operations = operations;
 		this.catalog = catalog;
 		this.copied = copied;
+		this.merges = merges;
 		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints, owned, guard);
+		this.liveCatchUp = new LiveCatchUp(operations, catalog, merges, owned, guard, this.catchUp);
+		this.cutOver = new CutOver(operations, merges, this.liveCatchUp, mutationWait);
 		this.failurePoints = failurePoints;
 		this.owned = owned;
 	}
 
+	/**
+	 * The source kept whole (the default): catch up and cut over ({@link CutOver}), exchange, then
+	 * check the old table, put the user's comment back, move what landed in the old table around the
+	 * exchange, and retire the old table once every part of it is accounted for.
+	 */
+	private RepeatStatus wholeSource(StepExecution step, TableJobParameters job, boolean keepSource)
+			throws InterruptedException {
+		ExecutionContext context = step.getExecutionContext();
+		Map<String, LiveCatchUp.Copied> copied = wholeRecords(step);
+		var client = this.operations.client();
+		if (context.getString(PHASE, "").isEmpty()) {
+			boolean swapped = client.withRetry(() -> swapped(job));
+			if (!swapped) {
+				this.operations.stopMerges(job.database(), job.workTable());
+				if (!this.cutOver.ready(job, copied, context, step.getJobExecution())) {
+					return RepeatStatus.CONTINUABLE;
+				}
+			}
+			client.withRetry(() -> swap(job));
+			context.putLong(EXCHANGED_AT, client.withRetry(this.operations::serverTimeMillis));
+			context.putString(PHASE, SWAPPED);
+			// the name now holds the new table: merges start there (the old one keeps them stopped)
+			this.merges.release(job.database(), job.table(), CutOver.HOLDER);
+			return RepeatStatus.CONTINUABLE;
+		}
+		if (!context.containsKey(DRAINED)) {
+			this.preExchangeInserts.await(job, context.getLong(EXCHANGED_AT));
+			context.putString(DRAINED, "true");
+			return RepeatStatus.CONTINUABLE;
+		}
+		if (!context.containsKey(OLD_TABLE_CHECKED)) {
+			client.withRetry(() -> checkOldTable(job, context));
+			context.putString(OLD_TABLE_CHECKED, "true");
+			return RepeatStatus.CONTINUABLE;
+		}
+		if (client.withRetry(() -> this.catchUp.step(job.database(), job.workTable(), job.table(), job.stagingTable(),
+				() -> lateParts(job, copied, context), false, context, step.getJobExecution()))) {
+			return RepeatStatus.CONTINUABLE;
+		}
+		client.withRetry(() -> retireOldTable(job, keepSource, step));
+		context.putString(PHASE, "DONE");
+		if (context.containsKey(CutOver.STARTED_AT)) {
+			double seconds = (System.currentTimeMillis() - context.getLong(CutOver.STARTED_AT)) / 1000.0;
+			context.putDouble(MigrationOutcome.CUT_OVER_SECONDS, seconds);
+			logger.info("Table {}: cut-over took {} s (merges stopped on the source to the old table retired)",
+					job.qualifiedTable(), "%.2f".formatted(seconds));
+		}
+		synchronized (this) {
+			this.wholeFor = null;
+		}
+		logger.info("Table {}: swapped; {} now holds the data on storage policy '{}'{}", job.qualifiedTable(),
+				job.qualifiedTable(), job.targetPolicy(),
+				keepSource ? "; the original table is kept as " + job.database() + "." + job.originTable() : "");
+		return RepeatStatus.FINISHED;
+	}
+
+	/**
+	 * After the exchange: a mutation created on the source after merges stopped for the cut-over
+	 * (in the instant before the exchange) reached the old table, not the live one, and cannot run
+	 * there: the old table is kept and the run stops with the mutation named. Then the live table
+	 * gets back the comment the source had (the work table's was the migrator's marker).
+	 */
+	private boolean checkOldTable(TableJobParameters job, ExecutionContext context) {
+		long last = context.getLong(CutOver.LAST_MUTATION, Long.MAX_VALUE);
+		List<MutationInfo> late = this.operations.mutations(job.database(), job.workTable())
+			.stream()
+			.filter((mutation) -> mutation.number() > last)
+			.toList();
+		if (!late.isEmpty()) {
+			MutationInfo first = late.get(0);
+			throw new MigratorException(ExitCodes.FAILED, ("%s: mutation %s (%s) was created on the source at the moment of "
+					+ "the cut-over, after merges stopped there, so it reached the old table %s.%s and not the live table. "
+					+ "Both tables are kept and nothing was dropped: apply it to %s (ALTER TABLE %s %s), then KILL MUTATION "
+					+ "WHERE database = '%s' AND table = '%s' AND mutation_id = '%s', and rerun")
+				.formatted(job.qualifiedTable(), first.id(), first.command().strip(), job.database(), job.workTable(),
+						job.qualifiedTable(), job.qualifiedTable(), first.command().strip(), job.database(), job.workTable(),
+						first.id()));
+		}
+		String comment = DdlRewriter.comment(this.operations.showCreateTable(job.database(), job.workTable()));
+		this.operations.modifyComment(job.database(), job.table(), comment);
+		return true;
+	}
+
+	/**
+	 * The parts that reached the old table after the last catch-up before the exchange; any other
+	 * difference from what was copied (a part dropped or mutated around the exchange) cannot be
+	 * carried exactly any more: the run stops, both tables kept.
+	 */
+	private Map<String, List<PartInfo>> lateParts(TableJobParameters job, Map<String, LiveCatchUp.Copied> copied,
+			ExecutionContext context) {
+		Map<String, List<PartInfo>> late = new LinkedHashMap<>();
+		this.liveCatchUp.differences(job.database(), job.workTable(), copied, context).forEach((id, diff) -> {
+			if (diff.kind() == PartitionDiff.Kind.RECOPY) {
+				throw new MigratorException(ExitCodes.FAILED, ("%s: partition %s of the old table %s.%s changed around the "
+						+ "exchange (%s), which cannot be carried to the live table exactly any more. Both tables are kept "
+						+ "and nothing was dropped: make %s hold what the old table's partition means, then drop %s.%s")
+					.formatted(job.qualifiedTable(), id, job.database(), job.workTable(), diff.reason(),
+							job.qualifiedTable(), job.database(), job.workTable()));
+			}
+			late.put(id, diff.newParts());
+		});
+		return late;
+	}
+
+	/** The workers' records in the form the catch-up needs, read once per execution of this step. */
+	private synchronized Map<String, LiveCatchUp.Copied> wholeRecords(StepExecution step) {
+		if (this.wholeFor == null || !this.wholeFor.getKey().equals(step.getId())) {
+			Map<String, LiveCatchUp.Copied> records = new LinkedHashMap<>();
+			this.copied.forEach(step.getJobExecution(), (partition) -> records.putAll(LiveCatchUp.fromWorkers(List.of(partition))));
+			this.wholeFor = Map.entry(step.getId(), records);
+		}
+		return this.wholeFor.getValue();
+	}
+
 	@Override
-	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws InterruptedException {
 		StepExecution step = contribution.getStepExecution();
 		TableJobParameters job = TableJobParameters.of(step.getJobParameters());
 		boolean keepSource = TableJobParameters.flag(step.getJobParameters(), TableJobParameters.KEEP_SOURCE);
+		if (TableJobParameters.sourceWhole(step.getJobParameters())) {
+			return wholeSource(step, job, keepSource);
+		}
 		ExecutionContext context = step.getExecutionContext();
 		Map<String, BlockRanges> copied = copiedBlocks(step);
 		// every call below is safe to repeat, so a network error repeats it (design §11.2)
@@ -220,14 +357,14 @@ public class SwapTablesTasklet implements Tasklet {
 	 * the dropped one still holds it.
 	 */
 	private boolean retireOldTable(TableJobParameters job, boolean keepSource, StepExecution step) {
-		retireOld(job, keepSource, step.getExecutionContext());
+		retireOld(job, keepSource, TableJobParameters.sourceWhole(step.getJobParameters()), step.getExecutionContext());
 		this.catalog.table(job.database(), job.stagingTable())
 			.filter((staging) -> this.owned.owns(step.getJobExecution(), OwnedTables.STAGING, staging))
 			.ifPresent((staging) -> this.operations.dropTable(job.database(), staging.name()));
 		return true;
 	}
 
-	private void retireOld(TableJobParameters job, boolean keepSource, ExecutionContext context) {
+	private void retireOld(TableJobParameters job, boolean keepSource, boolean whole, ExecutionContext context) {
 		if (this.catalog.table(job.database(), job.workTable()).isEmpty()) {
 			return;
 		}
@@ -237,6 +374,11 @@ public class SwapTablesTasklet implements Tasklet {
 			return;
 		}
 		if (keepWithDetachedParts(job, context)) {
+			return;
+		}
+		if (whole) {
+			// every part of the old table was copied to the live one: the last catch-up found nothing left
+			this.operations.dropTable(job.database(), job.workTable());
 			return;
 		}
 		long left = this.operations.partitionRowsTotal(job.database(), job.workTable());

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -16,6 +17,7 @@ import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.core.Sizes;
 import io.github.chmigrator.migration.RemovedPartitions;
 import io.github.chmigrator.migration.SourceChanges;
+import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.CopiedPartitions;
@@ -51,7 +53,7 @@ public class ValidateTableTasklet implements Tasklet {
 		TableJobParameters job = TableJobParameters.of(stepExecution.getJobParameters());
 		// again here: a server restarted since the copy forgot SYSTEM STOP MERGES, and a merge folds rows
 		this.operations.stopMerges(job.database(), job.workTable());
-		List<String> columns = this.guard.verifyBeforeMoves(stepExecution.getJobExecution(), job);
+		List<String> columns = columns(stepExecution.getJobExecution(), job);
 		Map<String, String> removed = RemovedPartitions.removed(stepExecution.getJobExecution().getExecutionContext());
 		List<String> problems = new ArrayList<>();
 		List<String> differences = new ArrayList<>();
@@ -80,7 +82,7 @@ public class ValidateTableTasklet implements Tasklet {
 						+ partition.copiedRows() + " copied");
 			}
 			String recorded = partition.context().getString(PartitionPlanner.CHECKSUM, null);
-			if (recorded != null) {
+			if (recorded != null && columns != null) {
 				Checksum target = this.operations.checksumOfPartition(job.database(), job.workTable(), columns, id);
 				if (!target.hash().equals(recorded)) {
 					differences.add("partition " + id + ": checksum " + target.hash() + " in " + job.workTable()
@@ -106,6 +108,23 @@ public class ValidateTableTasklet implements Tasklet {
 		logger.info("Table {}: validated {} partitions, {} rows in {}", job.qualifiedTable(), partitions[0],
 				Sizes.count(expected[0]), job.workTable());
 		return RepeatStatus.FINISHED;
+	}
+
+	/**
+	 * The source's stored columns, once the work table is defined as the source; {@code null} (rows
+	 * compared, no checksum) when, with the source kept whole, only a new work table can carry the
+	 * source's definition: the catch-up makes it and copies every partition again.
+	 */
+	private List<String> columns(JobExecution execution, TableJobParameters job) {
+		try {
+			return this.guard.verifyBeforeMoves(execution, job);
+		}
+		catch (DefinitionSync.DefinitionChanged ex) {
+			if (!TableJobParameters.sourceWhole(execution.getJobParameters())) {
+				throw ex;
+			}
+			return null;
+		}
 	}
 
 }

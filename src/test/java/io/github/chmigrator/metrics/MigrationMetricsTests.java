@@ -251,7 +251,7 @@ class MigrationMetricsTests {
 	private static TableReport report(String database, String table, int partitions, int completed, List<String> errors) {
 		return new TableReport(TableReport.VERSION, database, table, "s3", "ch1:8123", 1, 1, "auto", List.of("attach"),
 				"COMPLETED", START.toString(), START.toString(), 1.0, List.of(),
-				new TableReport.Totals(partitions, completed, 100, 1000, 0), 0, null, null, errors);
+				new TableReport.Totals(partitions, completed, 100, 1000, 0), 0, null, null, null, errors);
 	}
 
 	private List<String> fileNames() throws IOException {
