@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -237,6 +239,25 @@ public class TableOperations {
 				FROM system.mutations WHERE database = %s AND table = %s ORDER BY create_time, mutation_id"""
 			.formatted(Sql.literal(database), Sql.literal(table)),
 				(row) -> new MutationInfo(row.getString(1), row.getString(2), row.getString(3), row.getBoolean(4)));
+	}
+
+	/**
+	 * The names of the table's active patch parts (lightweight {@code UPDATE}s), by the id of the
+	 * data partition they patch: a patch partition is {@code patch-<hash of the columns>-<partition id>}.
+	 */
+	public Map<String, Set<String>> patchParts(String database, String table) {
+		Map<String, Set<String>> patches = new HashMap<>();
+		this.client.query("""
+				SELECT name, partition_id FROM system.parts
+				WHERE database = %s AND table = %s AND active AND NOT (%s)""".formatted(Sql.literal(database),
+				Sql.literal(table), Sql.DATA_PARTS), (row) -> {
+					String id = row.getString(2);
+					int dash = id.indexOf('-', "patch-".length());
+					patches.computeIfAbsent((dash < 0) ? id : id.substring(dash + 1), (key) -> new TreeSet<>())
+						.add(row.getString(1));
+					return null;
+				});
+		return patches;
 	}
 
 	/**

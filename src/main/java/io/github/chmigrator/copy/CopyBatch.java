@@ -200,6 +200,8 @@ public class CopyBatch {
 			merges.holdAll(database, this.job.table(), this.members.keySet());
 			this.holding = true;
 			long listed = System.currentTimeMillis();
+			// before the parts: a patch written after this is not taken as copied
+			Map<String, Set<String>> patches = operations.patchParts(database, this.job.table());
 			Map<String, List<PartInfo>> source = operations.activePartsOf(database, this.job.table(), this.members.keySet());
 			Map<String, List<PartInfo>> target = operations.activePartsOf(database, this.job.workTable(), this.members.keySet());
 			List<String> ids = this.members.keySet()
@@ -225,6 +227,7 @@ public class CopyBatch {
 				if (copied.get(id) == rows && after.get(id).containsAll(source.get(id))) {
 					ExecutionContext context = this.members.get(id).getExecutionContext();
 					CopyPartitionTasklet.recordCopied(context, "attach", source.get(id), rows, seconds, 1);
+					context.putString(PartitionPlanner.COPIED_PATCHES, String.join(",", patches.getOrDefault(id, Set.of())));
 					context.putLong(PartitionPlanner.COPY_STARTED_AT, listed);
 					this.recorded.put(id, source.get(id));
 				}

@@ -1,6 +1,7 @@
 package io.github.chmigrator.copy;
 
 import java.util.List;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -180,6 +181,9 @@ public class CopyPartitionTasklet implements Tasklet {
 			CopyStrategy strategy = this.strategies.select(requested);
 			for (int attempt = 1;; attempt++) {
 				long listed = System.currentTimeMillis();
+				// before the parts: a patch written after this is not taken as copied
+				Set<String> patches = this.operations.patchParts(job.database(), job.table())
+					.getOrDefault(partitionId, Set.of());
 				List<PartInfo> parts = this.operations.activeParts(job.database(), job.table(), partitionId);
 				long rows = this.operations.rowsOfParts(job.database(), job.table(), names(parts));
 				if (attempt > 1 || !workPartitionEmpty) {
@@ -198,6 +202,7 @@ public class CopyPartitionTasklet implements Tasklet {
 				Attempt next = Attempt.after(attempt, copied, rows);
 				if (next == Attempt.RECORD) {
 					record(job, context, strategy, parts, rows, columns, checksum, attempt, started);
+					context.putString(PartitionPlanner.COPIED_PATCHES, String.join(",", patches));
 					context.putLong(PartitionPlanner.COPY_STARTED_AT, listed);
 					return;
 				}

@@ -50,6 +50,23 @@ public record PartitionDiff(Kind kind, List<PartInfo> newParts, String reason) {
 	 */
 	public static PartitionDiff of(Set<String> copiedNames, BlockRanges copied, Collection<PartInfo> current,
 			boolean mergesKeepRows) {
+		return of(copiedNames, copied, current, mergesKeepRows, Set.of(), Set.of());
+	}
+
+	/**
+	 * {@link #of(Set, BlockRanges, Collection, boolean)}, and the partition's patch parts (lightweight
+	 * {@code UPDATE}s): one that was not there when the partition was copied changed rows already
+	 * copied, so the partition is copied again ({@code INSERT … SELECT} reads the rows patched).
+	 * @param copiedPatches the partition's patch parts when it was copied
+	 * @param currentPatches its patch parts now
+	 */
+	public static PartitionDiff of(Set<String> copiedNames, BlockRanges copied, Collection<PartInfo> current,
+			boolean mergesKeepRows, Set<String> copiedPatches, Set<String> currentPatches) {
+		for (String patch : currentPatches) {
+			if (!copiedPatches.contains(patch)) {
+				return recopy("a lightweight UPDATE wrote patch part " + patch);
+			}
+		}
 		List<PartInfo> fresh = new ArrayList<>();
 		for (PartInfo part : current) {
 			BlockRanges.Status status = copied.classify(part, mergesKeepRows);

@@ -82,6 +82,9 @@ public class PartitionPlanner implements Partitioner {
 
 	public static final String COPIED_PARTS = "copiedParts";
 
+	/** The partition's patch parts (lightweight {@code UPDATE}s) when it was listed for the copy, comma-separated. */
+	public static final String COPIED_PATCHES = "copiedPatches";
+
 	public static final String COPIED_BLOCKS = "copiedBlocks";
 
 	public static final String COPIED_ROWS = "copiedRows";

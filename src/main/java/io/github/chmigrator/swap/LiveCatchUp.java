@@ -49,7 +49,7 @@ import io.github.chmigrator.partition.PartitionPlanner;
  * rounds stop ({@link SwapTablesTasklet}).
  *
  * <p>ExecutionContext keys (of the {@code swapTables} step): {@value #RECOPIED_PREFIX}{@code <id>} what
- * a re-copy copied ({@code names|blocks}), replacing the worker's record;
+ * a re-copy copied ({@code names|blocks|patch parts}), replacing the worker's record;
  * {@code catchUpBlocks.<id>}, {@code catchUpParts.<id>} what catch-ups copied on top;
  * {@value #TODO} the partitions left in the round; {@value #ROUND} rounds so far;
  * {@value #REBUILT} set once the work table was made anew (every worker record void);
@@ -96,9 +96,9 @@ class LiveCatchUp {
 	}
 
 	/** What was copied of one partition, from the records of the workers, re-copies and catch-ups. */
-	record Copied(Set<String> names, BlockRanges blocks, boolean imported, boolean deferred) {
+	record Copied(Set<String> names, BlockRanges blocks, Set<String> patches, boolean imported, boolean deferred) {
 
-		static final Copied NOTHING = new Copied(Set.of(), BlockRanges.NONE, false, false);
+		static final Copied NOTHING = new Copied(Set.of(), BlockRanges.NONE, Set.of(), false, false);
 
 	}
 
@@ -108,7 +108,8 @@ class LiveCatchUp {
 		for (CopiedPartition partition : partitions) {
 			ExecutionContext context = partition.context();
 			copied.put(partition.planned().partitionId(), new Copied(names(context.getString(PartitionPlanner.COPIED_PARTS, "")),
-					partition.blocks(), context.containsKey(PartitionPlanner.IMPORTED),
+					partition.blocks(), names(context.getString(PartitionPlanner.COPIED_PATCHES, "")),
+					context.containsKey(PartitionPlanner.IMPORTED),
 					context.containsKey(PartitionPlanner.DEFERRED) || !partition.done()));
 		}
 		return copied;
@@ -145,7 +146,8 @@ class LiveCatchUp {
 		context.putString(TODO, String.join(",", todo.subList(1, todo.size())));
 		PartitionDiff diff = diff(copied(partitionId, workers, context),
 				this.operations.activeParts(job.database(), job.table(), partitionId),
-				CatchUp.mergesKeepRows(this.catalog, job.database(), job.table()));
+				CatchUp.mergesKeepRows(this.catalog, job.database(), job.table()),
+				this.operations.patchParts(job.database(), job.table()).getOrDefault(partitionId, Set.of()));
 		if (diff.kind() == PartitionDiff.Kind.RECOPY) {
 			copyAgain(job, partitionId, diff.reason(), workers, context);
 		}
@@ -167,10 +169,13 @@ class LiveCatchUp {
 		for (PartInfo part : this.operations.activeParts(database, source, null)) {
 			parts.computeIfAbsent(part.partitionId(), (id) -> new ArrayList<>()).add(part);
 		}
+		Map<String, Set<String>> patches = this.operations.patchParts(database, source);
+		patches.keySet().forEach((id) -> parts.computeIfAbsent(id, (key) -> new ArrayList<>()));
 		Map<String, PartitionDiff> differences = new LinkedHashMap<>();
 		boolean mergesKeepRows = CatchUp.mergesKeepRows(this.catalog, database, source);
 		parts.forEach((id, current) -> {
-			PartitionDiff diff = diff(copied(id, workers, context), current, mergesKeepRows);
+			PartitionDiff diff = diff(copied(id, workers, context), current, mergesKeepRows,
+					patches.getOrDefault(id, Set.of()));
 			if (diff.kind() != PartitionDiff.Kind.IN_STEP) {
 				differences.put(id, diff);
 			}
@@ -209,11 +214,12 @@ class LiveCatchUp {
 			.orElse("");
 	}
 
-	private static PartitionDiff diff(Copied copied, List<PartInfo> current, boolean mergesKeepRows) {
+	private static PartitionDiff diff(Copied copied, List<PartInfo> current, boolean mergesKeepRows,
+			Set<String> patches) {
 		if (copied.deferred()) {
 			return PartitionDiff.recopy("not copied yet");
 		}
-		return PartitionDiff.of(copied.names(), copied.blocks(), current, mergesKeepRows);
+		return PartitionDiff.of(copied.names(), copied.blocks(), current, mergesKeepRows, copied.patches(), patches);
 	}
 
 	/** What the work table holds of a partition: the worker's record or a re-copy's, and the catch-ups on top. */
@@ -222,15 +228,15 @@ class LiveCatchUp {
 		String recopied = context.getString(RECOPIED_PREFIX + partitionId, null);
 		if (recopied != null) {
 			String[] fields = recopied.split("\\|", -1);
-			base = new Copied(names(fields[0]), BlockRanges.parse(fields[1]), base.imported(), false);
+			base = new Copied(names(fields[0]), BlockRanges.parse(fields[1]), names(fields[2]), base.imported(), false);
 		}
 		else if (context.containsKey(REBUILT) && !base.imported()) {
-			base = new Copied(Set.of(), BlockRanges.NONE, false, true);
+			base = new Copied(Set.of(), BlockRanges.NONE, Set.of(), false, true);
 		}
 		Set<String> names = new HashSet<>(base.names());
 		names.addAll(names(context.getString(CatchUp.NAMES_PREFIX + partitionId, "")));
 		BlockRanges blocks = base.blocks().plus(BlockRanges.parse(context.getString(CatchUps.BLOCKS_PREFIX + partitionId, "")));
-		return new Copied(names, blocks, base.imported(), base.deferred());
+		return new Copied(names, blocks, base.patches(), base.imported(), base.deferred());
 	}
 
 	/**
@@ -251,6 +257,9 @@ class LiveCatchUp {
 		this.merges.hold(job.database(), job.table(), HOLDER);
 		try {
 			for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+				// before the parts: a patch written after this is not taken as copied
+				Set<String> patches = this.operations.patchParts(job.database(), job.table())
+					.getOrDefault(partitionId, Set.of());
 				List<PartInfo> parts = this.operations.activeParts(job.database(), job.table(), partitionId);
 				List<String> listed = parts.stream().map(PartInfo::name).toList();
 				long rows = this.operations.rowsOfParts(job.database(), job.table(), listed);
@@ -262,8 +271,8 @@ class LiveCatchUp {
 					.map(PartInfo::name)
 					.toList();
 				if (copied == rows && now.containsAll(listed)) {
-					context.putString(RECOPIED_PREFIX + partitionId,
-							String.join(",", listed) + "|" + BlockRanges.of(parts).format());
+					context.putString(RECOPIED_PREFIX + partitionId, String.join(",", listed) + "|"
+							+ BlockRanges.of(parts).format() + "|" + String.join(",", patches));
 					context.remove(CatchUps.BLOCKS_PREFIX + partitionId);
 					context.remove(CatchUp.NAMES_PREFIX + partitionId);
 					logger.info("Table {} partition {}: copied again ({}): {} rows in {} parts", job.qualifiedTable(),

@@ -231,17 +231,29 @@ class DdlRewriterTests {
 		assertThat(DdlRewriter.normalize(EVENTS_ONE_LINE)).isEqualTo(DdlRewriter.normalize(EVENTS_MULTI_LINE))
 			.isEqualTo(DdlRewriter.normalize(retargeted))
 			.startsWith("CREATE TABLE _ (`day` Date, ")
-			.endsWith("SETTINGS index_granularity = 8192, deduplicate_merge_projection_mode = 'rebuild' "
-					+ "COMMENT 'table comment'");
+			.endsWith("SETTINGS index_granularity = 8192, deduplicate_merge_projection_mode = 'rebuild'");
 		assertThat(DdlRewriter.normalize(WITH_UUID))
 			.isEqualTo("CREATE TABLE _ (`x` UInt8) ENGINE = MergeTree ORDER BY x SETTINGS index_granularity = 8192");
+	}
+
+	@Test
+	void theWorkTableCarriesTheMarkerAsItsCommentAndTheSourcesCommentIsRead() {
+		String marked = DdlRewriter.retarget(EVENTS_ONE_LINE, "db", "events__migrating", null, "s3", "marker 'x'");
+		assertThat(marked).endsWith("SETTINGS index_granularity = 8192, deduplicate_merge_projection_mode = 'rebuild', "
+				+ "storage_policy = 's3' COMMENT 'marker \\'x\\''");
+		assertThat(DdlRewriter.comment(marked)).isEqualTo("marker 'x'");
+		assertThat(DdlRewriter.comment(EVENTS_ONE_LINE)).isEqualTo("table comment");
+		String uncommented = "CREATE TABLE t (x UInt8) ENGINE = MergeTree ORDER BY x";
+		assertThat(DdlRewriter.retarget(uncommented, "d", "w", null, "s3", "m"))
+			.isEqualTo("CREATE TABLE `d`.`w` (x UInt8) ENGINE = MergeTree ORDER BY x SETTINGS storage_policy = 's3' COMMENT 'm'");
+		assertThat(DdlRewriter.comment(uncommented)).isEmpty();
 	}
 
 	@Test
 	void normalizeDropsSettingsClauseLeftEmpty() {
 		assertThat(DdlRewriter.normalize("CREATE TABLE t (x UInt8) ENGINE = MergeTree ORDER BY x\n"
 				+ "SETTINGS disk = 's3', storage_policy = 'p'\nCOMMENT 'c'"))
-			.isEqualTo("CREATE TABLE _ (x UInt8) ENGINE = MergeTree ORDER BY x COMMENT 'c'");
+			.isEqualTo("CREATE TABLE _ (x UInt8) ENGINE = MergeTree ORDER BY x");
 		assertThat(DdlRewriter.normalize("CREATE TABLE t (x UInt8) ENGINE = MergeTree ORDER BY x"))
 			.isEqualTo(DdlRewriter.normalize(DdlRewriter.retarget("CREATE TABLE t (x UInt8) ENGINE = MergeTree "
 					+ "ORDER BY x", "d", "t", "s3")));
