@@ -193,10 +193,12 @@ public class TableOperations {
 		return rows;
 	}
 
-	/** {@link #rowsPerPartition} of the parts other than the given ones, in one query. */
-	public Map<String, Long> rowsPerPartitionExcept(String database, String table, Collection<String> parts) {
+	/** {@link #rowsPerPartition} of the given parts only, in one query. */
+	public Map<String, Long> rowsPerPartitionOf(String database, String table, Collection<String> parts) {
 		Map<String, Long> rows = new HashMap<>();
-		countPerPartition(database, table, parts.isEmpty() ? "" : " WHERE _part NOT IN (" + literals(parts) + ")", rows);
+		if (!parts.isEmpty()) {
+			countPerPartition(database, table, " WHERE _part IN (" + literals(parts) + ")", rows);
+		}
 		return rows;
 	}
 

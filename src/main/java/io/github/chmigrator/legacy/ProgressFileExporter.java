@@ -29,7 +29,9 @@ import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
  * Keeps the progress file up to date: the table's entry when its job starts and ends, and the
- * partitions whose worker step is done. Every write rereads and rewrites the whole file atomically
+ * partitions whose worker step is done and that left the source (with {@code --free-local-per-partition};
+ * moved in place). With the source kept whole no partition leaves it before the cut-over, so the
+ * entry only says {@code in_progress}, then {@code completed} or {@code failed}. Every write rereads and rewrites the whole file atomically
  * under a file lock, so runs of different tables may share one file and a crash never leaves it
  * half written. A file of many partitions grows with them, so finished partitions are written
  * together, at most once per {@value #BATCH_MILLIS} ms (or {@value #WRITE_SHARE} times as long as
@@ -80,6 +82,11 @@ public class ProgressFileExporter implements JobExecutionListener, StepExecution
 		var context = step.getExecutionContext();
 		if (!PartitionPlanner.isWorker(step.getStepName()) || step.getStatus() != BatchStatus.COMPLETED
 				|| !context.containsKey(PartitionPlanner.COPIED_ROWS)) {
+			return null;
+		}
+		if (step.getStepName().startsWith(PartitionPlanner.WORKER_STEP + ":")
+				&& TableJobParameters.sourceWhole(step.getJobParameters())) {
+			// the file lists a partition once it left the source; kept whole, none does before the cut-over
 			return null;
 		}
 		TableJobParameters job = TableJobParameters.of(step.getJobParameters());

@@ -19,6 +19,7 @@ import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.Sizes;
+import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PartitionDiff;
@@ -86,7 +87,11 @@ class CutOver {
 
 	private long lastWaitLog;
 
-	CutOver(TableOperations operations, MergeControl merges, LiveCatchUp catchUp, Duration mutationWait) {
+	private final FailurePoints failurePoints;
+
+	CutOver(TableOperations operations, MergeControl merges, LiveCatchUp catchUp, FailurePoints failurePoints,
+			Duration mutationWait) {
+		this.failurePoints = failurePoints;
 		this.operations = operations;
 		this.merges = merges;
 		this.catchUp = catchUp;
@@ -116,6 +121,7 @@ class CutOver {
 			return false;
 		}
 		this.merges.hold(job.database(), job.table(), HOLDER);
+		this.failurePoints.reached("cutOver.held", null);
 		if (!unfinished(job).isEmpty()) {
 			// created after merges stopped: it cannot run now, so let it run first
 			this.merges.release(job.database(), job.table(), HOLDER);
@@ -195,7 +201,10 @@ class CutOver {
 	 * @return what differs, {@code null} when nothing does
 	 */
 	private String verify(TableJobParameters job, Map<String, LiveCatchUp.Copied> copied, ExecutionContext context) {
-		Map<String, PartitionDiff> differences = this.catchUp.differences(job.database(), job.table(), copied, context);
+		// merges are stopped: the parts read here stay as they are, and only inserts add new ones
+		List<PartInfo> active = this.operations.activeParts(job.database(), job.table(), null);
+		Map<String, PartitionDiff> differences = this.catchUp.differences(job.database(), job.table(), active, copied,
+				context);
 		List<String> problems = new ArrayList<>();
 		Set<String> late = new HashSet<>();
 		differences.forEach((id, diff) -> {
@@ -207,7 +216,9 @@ class CutOver {
 		if (!problems.isEmpty()) {
 			return String.join("; ", problems);
 		}
-		Map<String, Long> source = this.operations.rowsPerPartitionExcept(job.database(), job.table(), late);
+		// the parts copied, by name: a part inserted after the read above is neither counted nor copied
+		List<String> copiedParts = active.stream().map(PartInfo::name).filter((name) -> !late.contains(name)).toList();
+		Map<String, Long> source = this.operations.rowsPerPartitionOf(job.database(), job.table(), copiedParts);
 		Map<String, Long> work = this.operations.rowsPerPartition(job.database(), job.workTable());
 		Set<String> ids = new HashSet<>(source.keySet());
 		ids.addAll(work.keySet());

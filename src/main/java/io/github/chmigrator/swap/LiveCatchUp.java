@@ -16,10 +16,12 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseException;
 import io.github.chmigrator.clickhouse.PartInfo;
+import io.github.chmigrator.clickhouse.TableInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.Sizes;
+import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.OwnedTables;
@@ -85,8 +87,11 @@ class LiveCatchUp {
 
 	private final CatchUp catchUp;
 
+	private final FailurePoints failurePoints;
+
 	LiveCatchUp(TableOperations operations, ClickHouseCatalog catalog, MergeControl merges, OwnedTables owned,
-			SourceGuard guard, CatchUp catchUp) {
+			SourceGuard guard, CatchUp catchUp, FailurePoints failurePoints) {
+		this.failurePoints = failurePoints;
 		this.operations = operations;
 		this.catalog = catalog;
 		this.merges = merges;
@@ -131,6 +136,10 @@ class LiveCatchUp {
 					execution);
 			return true;
 		}
+		if (sourceReplaced(job, workers, execution)) {
+			context.putString(REBUILDING, "true");
+			return true;
+		}
 		if (!definitionCarried(job, workers, context)) {
 			return true;
 		}
@@ -164,9 +173,15 @@ class LiveCatchUp {
 	 */
 	Map<String, PartitionDiff> differences(String database, String source, Map<String, Copied> workers,
 			ExecutionContext context) {
+		return differences(database, source, this.operations.activeParts(database, source, null), workers, context);
+	}
+
+	/** {@link #differences(String, String, Map, ExecutionContext)} of the source's active parts as already read. */
+	Map<String, PartitionDiff> differences(String database, String source, List<PartInfo> active,
+			Map<String, Copied> workers, ExecutionContext context) {
 		Map<String, List<PartInfo>> parts = new LinkedHashMap<>();
 		workers.keySet().forEach((id) -> parts.put(id, new ArrayList<>()));
-		for (PartInfo part : this.operations.activeParts(database, source, null)) {
+		for (PartInfo part : active) {
 			parts.computeIfAbsent(part.partitionId(), (id) -> new ArrayList<>()).add(part);
 		}
 		Map<String, Set<String>> patches = this.operations.patchParts(database, source);
@@ -264,6 +279,7 @@ class LiveCatchUp {
 				List<String> listed = parts.stream().map(PartInfo::name).toList();
 				long rows = this.operations.rowsOfParts(job.database(), job.table(), listed);
 				this.operations.dropPartition(job.database(), job.workTable(), partitionId);
+				this.failurePoints.reached("catchUp.afterDrop", partitionId);
 				copy(job, partitionId, parts, columns);
 				long copied = this.operations.partitionRows(job.database(), job.workTable(), partitionId);
 				List<String> now = this.operations.activeParts(job.database(), job.table(), partitionId)
@@ -331,6 +347,32 @@ class LiveCatchUp {
 	}
 
 	/**
+	 * Whether the source table was dropped and created anew since the job first saw it (another
+	 * UUID; Ordinary databases have none to compare): every record of what was copied is then about
+	 * another table, whose parts may even bear the same names. The new table is the truth: the work
+	 * table is made anew and every partition copied from it.
+	 */
+	private boolean sourceReplaced(TableJobParameters job, Map<String, Copied> workers, JobExecution execution) {
+		String recorded = execution.getExecutionContext().getString(OwnedTables.SOURCE_UUID, null);
+		String now = this.catalog.table(job.database(), job.table()).map(TableInfo::uuid).orElse(null);
+		if (now == null) {
+			throw new MigratorException(ExitCodes.FAILED, job.qualifiedTable() + " was dropped or renamed during the run; "
+					+ "nothing was swapped. Rerun once it is back, or --abort");
+		}
+		if (recorded == null || recorded.equals(TableInfo.NO_UUID) || recorded.equals(now)) {
+			return false;
+		}
+		if (workers.values().stream().anyMatch(Copied::imported)) {
+			throw new MigratorException(ExitCodes.FAILED, job.qualifiedTable() + " was dropped and created anew during the "
+					+ "run, and some partitions of " + job.workTable() + " were copied by the original script and exist "
+					+ "nowhere else; nothing was swapped. Decide by hand which rows the table should hold");
+		}
+		logger.info("Table {}: it was dropped and created anew during the run (UUID {} -> {}): {} is made anew from the "
+				+ "new table", job.qualifiedTable(), recorded, now, job.workTable());
+		return true;
+	}
+
+	/**
 	 * Makes the work table anew from the source's definition (recorded first, so a crash in between
 	 * is finished by the rerun): the staging table and the old work table go (this instance's; never
 	 * one with detached parts), a new UUID is recorded, the table created with the marker, and every
@@ -351,6 +393,9 @@ class LiveCatchUp {
 				this.operations.dropTable(job.database(), own[1]);
 			});
 		}
+		// the source as it is now (it may have been created anew), committed with the new work table's UUID
+		this.catalog.table(job.database(), job.table())
+			.ifPresent((source) -> execution.getExecutionContext().putString(OwnedTables.SOURCE_UUID, source.uuid()));
 		this.owned.reserve(execution, OwnedTables.WORK, this.catalog.isAtomic(job.database()));
 		this.operations.createTable(OwnedTables.workTableDdl(this.operations.showCreateTable(job.database(), job.table()),
 				execution, this.owned.reserved(execution, OwnedTables.WORK)));

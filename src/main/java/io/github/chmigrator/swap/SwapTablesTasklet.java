@@ -94,6 +94,8 @@ public class SwapTablesTasklet implements Tasklet {
 
 	private static final String OLD_TABLE_CHECKED = "oldTableChecked";
 
+	private static final String OLD_TABLE = "old-table";
+
 	private final MergeControl merges;
 
 	private final LiveCatchUp liveCatchUp;
@@ -110,8 +112,8 @@ public class SwapTablesTasklet implements Tasklet {
 		this.copied = copied;
 		this.merges = merges;
 		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints, owned, guard);
-		this.liveCatchUp = new LiveCatchUp(operations, catalog, merges, owned, guard, this.catchUp);
-		this.cutOver = new CutOver(operations, merges, this.liveCatchUp, mutationWait);
+		this.liveCatchUp = new LiveCatchUp(operations, catalog, merges, owned, guard, this.catchUp, failurePoints);
+		this.cutOver = new CutOver(operations, merges, this.liveCatchUp, failurePoints, mutationWait);
 		this.failurePoints = failurePoints;
 		this.owned = owned;
 	}
@@ -141,6 +143,9 @@ public class SwapTablesTasklet implements Tasklet {
 			this.merges.release(job.database(), job.table(), CutOver.HOLDER);
 			return RepeatStatus.CONTINUABLE;
 		}
+		// the old table holds every copied part beside the late ones: a merge must not fold them
+		// together, so its merges stay stopped until it is retired (also after a server restart)
+		this.merges.hold(job.database(), job.workTable(), OLD_TABLE);
 		if (!context.containsKey(DRAINED)) {
 			this.preExchangeInserts.await(job, context.getLong(EXCHANGED_AT));
 			context.putString(DRAINED, "true");
@@ -155,7 +160,11 @@ public class SwapTablesTasklet implements Tasklet {
 				() -> lateParts(job, copied, context), false, context, step.getJobExecution()))) {
 			return RepeatStatus.CONTINUABLE;
 		}
-		client.withRetry(() -> retireOldTable(job, keepSource, step));
+		client.withRetry(() -> {
+			// merges on the old table start again only as it is renamed or dropped
+			this.merges.release(job.database(), job.workTable(), OLD_TABLE);
+			return retireOldTable(job, keepSource, step);
+		});
 		context.putString(PHASE, "DONE");
 		if (context.containsKey(CutOver.STARTED_AT)) {
 			double seconds = (System.currentTimeMillis() - context.getLong(CutOver.STARTED_AT)) / 1000.0;

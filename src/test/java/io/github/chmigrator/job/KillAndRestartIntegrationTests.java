@@ -79,6 +79,10 @@ class KillAndRestartIntegrationTests {
 		createTable(table);
 		TableFingerprint before = TableFingerprint.of(db, table);
 		String[] command = with(command(table), "--batch-partitions", Integer.toString(batchPartitions));
+		if (haltAt.startsWith("copy.afterDropPart")) {
+			// the drop of copied source parts happens only in the design's original loop
+			command = with(command, "--free-local-per-partition");
+		}
 		Path childLog = this.workDir.resolve("child.log");
 
 		Process child = start(childLog, with(command, "--migrator.halt-at=" + haltAt));
@@ -199,7 +203,7 @@ class KillAndRestartIntegrationTests {
 			assertThat(completed).as("steps recorded COMPLETED by the killed run").noneMatch((name) -> name.startsWith("copyPartition:"));
 		}
 		else if (haltAt.startsWith("copy.")) {
-			assertThat(db.count(table)).as("rows left in the source: partitions 0 and 1 were dropped").isEqualTo(1000);
+			assertThat(db.count(table)).as("rows left in the source: kept whole").isEqualTo(2000);
 			assertThat(completed).as("steps recorded COMPLETED by the killed run (all: %s)", steps)
 				.contains("copyPartition:p0", "copyPartition:p1");
 		}

@@ -22,7 +22,8 @@ import io.github.chmigrator.support.TestDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code --abort} puts every partition a stopped migration moved back into the live table exactly,
+ * {@code --abort} with {@code --free-local-per-partition} (the source kept whole needs nothing put back:
+ * {@code LiveTableIntegrationTests}) puts every partition a stopped migration moved back into the live table exactly,
  * on its original policy, removes the work table, and abandons the job instance; an abort killed at
  * any step is completed by the next one; after it, the table migrates anew.
  */
@@ -148,9 +149,11 @@ class AbortIntegrationTests {
 		assertThat(db.mergesStopped(table)).as("merges run again on the table").isFalse();
 	}
 
+	/** Every run with the design's original loop, whose partitions leave the source as they are copied. */
 	private int run(String table, String... more) {
 		return new Migrator(ClickHouseStack.get(), this.workDir)
-			.run(Stream.concat(Stream.of("--db", db.name(), "--table", table), Stream.of(more)).toArray(String[]::new));
+			.run(Stream.concat(Stream.of("--db", db.name(), "--table", table, "--free-local-per-partition"), Stream.of(more))
+				.toArray(String[]::new));
 	}
 
 	/** Four partitions of two parts each, 2000 distinct rows. */

@@ -88,7 +88,7 @@ class QuotedNamesIntegrationTests {
 		createTable(table);
 		String[] command = command(table, "--strategy", strategy);
 
-		assertThat(migrator().run(with(command, "--migrator.fail-at=copy.afterDropPart"))).isEqualTo(ExitCodes.FAILED);
+		assertThat(migrator().run(with(command, "--migrator.fail-at=copy.afterCopy"))).isEqualTo(ExitCodes.FAILED);
 		assertThat(migrator().run(with(command, "--migrator.fail-at=swap.beforeExchange"))).isEqualTo(ExitCodes.FAILED);
 		String qualified = Sql.qualified(db.name(), table);
 		db.execute("INSERT INTO " + qualified + " VALUES ('it''s', 900, 'late'), ('new `k` \\'quoted\\'', 901, 'late')");

@@ -101,7 +101,7 @@ class PartKindsIntegrationTests {
 		createTable(table);
 		Migrator migrator = migrator();
 		String[] command = { "--db", db.name(), "--table", table, "--verify", "checksum" };
-		assertThat(migrator.run(with(command, "--migrator.fail-at=copy.afterDropPart@2"))).isEqualTo(ExitCodes.FAILED);
+		assertThat(migrator.run(with(command, "--migrator.fail-at=copy.afterCopy@2"))).isEqualTo(ExitCodes.FAILED);
 		// a row of a copied partition changes in the work table (a row whose `maybe` is NULL)
 		db.execute("SYSTEM START MERGES {db}." + table + "__migrating",
 				"ALTER TABLE {db}." + table + "__migrating UPDATE s = 'changed' WHERE id = 3 SETTINGS mutations_sync = 2");
