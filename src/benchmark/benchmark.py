@@ -13,7 +13,11 @@ The migrator runs as operators run it, through bin/clickhouse-migrator: its JVM 
 it is). The start-up figure is a run on a table already on the policy, through the launcher and as
 plain `java -jar`.
 
-Usage: python3 src/benchmark/benchmark.py [--partitions 100,2000,10000] [--large-rows 10000000]
+The live table (--live-rows) is migrated twice under the same inserts-only workload, with the
+source kept whole (the default) and with --free-local-per-partition, for the cost of keeping the
+live table whole: time, rows re-copied against rows inserted, the cut-over's length, local bytes held.
+
+Usage: python3 src/benchmark/benchmark.py [--partitions 100,2000,10000] [--large-rows 10000000] [--live-rows 2000000]
        [--xmx 256m] [--java-opts "-XX:+UseSerialGC"] [--no-cds] [--migrator-only] [--live-every 10]
        [--no-build]   (Python 3 standard library only)
 
@@ -138,7 +142,7 @@ def live_heap_mb(gc_log):
     return peak
 
 
-def migrator(stack, table, xmx, name, cds=None):
+def migrator(stack, table, xmx, name, cds=None, extra=()):
     """One run of the migrator through the launcher (cds="off": the jar as it is, else the run's --no-cds
     choice): wall time, peak RSS (VmHWM, polled) and peak live heap."""
     home = os.path.join(WORK, "runs", name)
@@ -147,7 +151,7 @@ def migrator(stack, table, xmx, name, cds=None):
     command = [LAUNCHER, "--mode", "single", "--db", DB,
         "--table", table, "--s3-policy", "s3", "--host", "127.0.0.1", "--port", str(stack.port),
         "--insert-interval", "0", "--clickhouse.properties.compress=false", "--migrator.home=" + os.path.join(home, "data"),
-        "--report-path", os.path.join(home, "reports"), "--log-path", os.path.join(home, "logs")]
+        "--report-path", os.path.join(home, "reports"), "--log-path", os.path.join(home, "logs")] + list(extra)
     env = launcher_env(JAVA_OPTS[0] + " -Xlog:gc:file=" + gc_log + (" -Xmx" + xmx if xmx else ""),
                        CH_PASSWORD=stack.password, CLICKHOUSE_MIGRATOR_CDS=cds or CDS[0])
     peak = [0]
@@ -249,6 +253,52 @@ def large(stack, rows, xmx, start):
             "peak_live_heap_mb": heap}
 
 
+def live(stack, partitions, rows, xmx, free_local):
+    """The same inserts-only workload migrated with the source kept whole (the default) or with
+    --free-local-per-partition: a writer inserts 100 rows into a random partition every 50 ms while
+    the migrator runs, most of them into partitions already copied. Wall time, rows inserted, rows
+    the catch-up carried and rows copied again, the cut-over's length and the local bytes the
+    source still held when the copy ended (the cost of keeping it whole)."""
+    mode = "free" if free_local else "whole"
+    table = "live_" + mode
+    create_table(stack, table, partitions, rows)
+    local = int(stack.sql("SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '%s' AND table = '%s' AND active"
+                          % (DB, table)))
+    inserted = [0]
+    stop = threading.Event()
+
+    def writer():
+        next_id = partitions * rows
+        while not stop.is_set():
+            stack.sql("INSERT INTO %s.%s SELECT %d, %d + number, 'late' FROM numbers(100)"
+                      % (DB, table, secrets.randbelow(partitions), next_id))
+            next_id += 100
+            inserted[0] += 100
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        wall, rss, heap = migrator(stack, table, xmx, "live_" + mode,
+                                   extra=["--free-local-per-partition"] if free_local else [])
+    finally:
+        stop.set()
+        thread.join()
+    count = int(stack.sql("SELECT count() FROM %s.%s" % (DB, table)))
+    if count != partitions * rows + inserted[0]:
+        raise RuntimeError("%s holds %d rows, %d expected" % (table, count, partitions * rows + inserted[0]))
+    reports = os.path.join(WORK, "runs", "live_" + mode, "reports")
+    report = json.load(open(os.path.join(reports, sorted(f for f in os.listdir(reports)
+                                                         if f.startswith("migration_%s.%s_" % (DB, table)))[-1])))
+    with open(os.path.join(WORK, "live_" + mode + ".log")) as f:
+        recopied = sum(int(m.group(1).replace(",", "")) for m in re.finditer(r"copied again \(.*?\): ([0-9,]+) rows", f.read()))
+    stack.sql("DROP TABLE %s.%s SYNC" % (DB, table))
+    return {"mode": mode, "partitions": partitions, "rows": partitions * rows, "local_bytes": local,
+            "migrator_s": round(wall, 2), "rows_inserted": inserted[0], "rows_caught_up": report.get("lateRows", 0),
+            "rows_copied_again": recopied, "cut_over_s": report.get("cutOverSeconds"),
+            "local_bytes_held_at_cut_over": local if not free_local else 0}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--partitions", default="100,2000,10000", help="tiny-partition sizes (default %(default)s)")
@@ -263,6 +313,8 @@ def main():
                         help="the migrator's JVM options, as JAVA_OPTS of bin/clickhouse-migrator (default %(default)s)")
     parser.add_argument("--no-cds", action="store_true", help="the launcher without its class-data archive (java -jar)")
     parser.add_argument("--no-build", action="store_true", help="use target/clickhouse-migrator.jar as it is")
+    parser.add_argument("--live-rows", type=int, default=2_000_000,
+                        help="rows of the live table (12 partitions) migrated under inserts both ways, 0 to skip")
     args = parser.parse_args()
     LIVE_EVERY[0] = args.live_every
     JAVA_OPTS[0] = args.java_opts
@@ -287,6 +339,12 @@ def main():
             results["tiny"].append(tiny(stack, partitions, args.rows_per_partition, args.xmx, results["startup_s"],
                                         args.migrator_only))
             log(json.dumps(results["tiny"][-1]))
+        if args.live_rows:
+            results["live"] = []
+            for free_local in (False, True):
+                log("live table, %d rows, %s" % (args.live_rows, "--free-local-per-partition" if free_local else "source whole"))
+                results["live"].append(live(stack, 12, args.live_rows // 12, args.xmx, free_local))
+                log(json.dumps(results["live"][-1]))
         if args.large_rows:
             log("large table, %d rows" % args.large_rows)
             results["large"] = large(stack, args.large_rows, args.xmx, results["startup_s"])
@@ -327,6 +385,19 @@ def print_table(results):
                   row["rows"], row["bytes"] // 2**20, row["partitions"], row["direct_s"], row["migrator_s"],
                   row["migrator_minus_startup_s"], row["ratio_to_direct_plus_startup"], row["peak_rss_mb"],
                   row["peak_live_heap_mb"]))
+    if results.get("live"):
+        whole, free = results["live"][0], results["live"][1]
+        print("live table under inserts: %d rows in %d partitions, %d MB local" % (
+            whole["rows"], whole["partitions"], whole["local_bytes"] // 2**20))
+        for row in results["live"]:
+            print("  %-6s migrator %.2f s, %d rows inserted meanwhile, %d carried by the catch-up, %d copied again, "
+                  "cut-over %s s" % (row["mode"], row["migrator_s"], row["rows_inserted"], row["rows_caught_up"],
+                                     row["rows_copied_again"], row["cut_over_s"]))
+        print("  source whole / --free-local-per-partition: %.2fx the time; rows re-copied %.2fx the rows inserted; "
+              "%d MB held on local disks until the cut-over" % (
+                  whole["migrator_s"] / max(free["migrator_s"], 0.001),
+                  (whole["rows_caught_up"] + whole["rows_copied_again"]) / max(whole["rows_inserted"], 1),
+                  whole["local_bytes_held_at_cut_over"] // 2**20))
     print("(results: %s)" % os.path.join(WORK, "results.json"))
 
 

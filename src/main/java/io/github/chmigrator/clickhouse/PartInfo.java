@@ -12,8 +12,15 @@ import java.util.Optional;
  * @param maxBlock the last block number it holds
  * @param rows its rows as stored ({@code system.parts.rows}: lightweight-deleted ones included)
  * @param masked whether some of its rows are lightweight-deleted (a merge drops those)
+ * @param hash {@code hash_of_all_files}: the same for a part a mutation did not touch (renamed with
+ * the mutation's version, its files hard-linked); empty when not read
  */
-public record PartInfo(String name, String partitionId, long minBlock, long maxBlock, long rows, boolean masked) {
+public record PartInfo(String name, String partitionId, long minBlock, long maxBlock, long rows, boolean masked,
+		String hash) {
+
+	public PartInfo(String name, String partitionId, long minBlock, long maxBlock, long rows, boolean masked) {
+		this(name, partitionId, minBlock, maxBlock, rows, masked, "");
+	}
 
 	/**
 	 * A part as its name describes it ({@code <partition id>_<min block>_<max block>_<level>[_<mutation>]};

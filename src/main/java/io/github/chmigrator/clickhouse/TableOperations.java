@@ -137,9 +137,10 @@ public class TableOperations {
 
 	/** Active data parts of a table matching a further {@code AND …} condition (empty for none). */
 	private List<PartInfo> dataParts(String database, String table, String condition) {
-		return dataParts(database, table, "name, partition_id, min_block_number, max_block_number, rows, has_lightweight_delete",
+		return dataParts(database, table,
+				"name, partition_id, min_block_number, max_block_number, rows, has_lightweight_delete, hash_of_all_files",
 				condition, (row) -> new PartInfo(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4),
-						row.getLong(5), row.getBoolean(6)));
+						row.getLong(5), row.getBoolean(6), row.getString(7)));
 	}
 
 	/** Columns of the active data parts of a table matching a further {@code AND …} condition, in block order. */

@@ -27,6 +27,7 @@ import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.CopiedSourceParts;
+import io.github.chmigrator.partition.PartitionDiff;
 import io.github.chmigrator.partition.PartitionPlanner;
 
 /**
@@ -311,6 +312,7 @@ public class CopyPartitionTasklet implements Tasklet {
 	static void recordCopied(ExecutionContext context, String strategy, List<PartInfo> parts, long rows, double seconds,
 			int attempts) {
 		context.putString(PartitionPlanner.COPIED_PARTS, String.join(",", names(parts)));
+		context.putString(PartitionPlanner.COPIED_HASHES, PartitionDiff.hashes(parts));
 		context.putString(PartitionPlanner.COPIED_BLOCKS, BlockRanges.of(parts).format());
 		context.putLong(PartitionPlanner.COPIED_ROWS, rows);
 		context.putString(PartitionPlanner.STRATEGY, strategy);

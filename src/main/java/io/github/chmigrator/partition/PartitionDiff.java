@@ -2,8 +2,11 @@ package io.github.chmigrator.partition;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import io.github.chmigrator.clickhouse.PartInfo;
 
@@ -62,6 +65,17 @@ public record PartitionDiff(Kind kind, List<PartInfo> newParts, String reason) {
 	 */
 	public static PartitionDiff of(Set<String> copiedNames, BlockRanges copied, Collection<PartInfo> current,
 			boolean mergesKeepRows, Set<String> copiedPatches, Set<String> currentPatches) {
+		return of(copiedNames, Map.of(), copied, current, mergesKeepRows, copiedPatches, currentPatches);
+	}
+
+	/**
+	 * {@link #of(Set, BlockRanges, Collection, boolean, Set, Set)}, knowing the copied parts'
+	 * {@code hash_of_all_files}: a part a mutation renamed without touching it (same blocks and
+	 * level, its files hard-linked) has the same hash as the part copied, and needs nothing.
+	 * @param copiedHashes the copied parts' hashes by name
+	 */
+	public static PartitionDiff of(Set<String> copiedNames, Map<String, String> copiedHashes, BlockRanges copied,
+			Collection<PartInfo> current, boolean mergesKeepRows, Set<String> copiedPatches, Set<String> currentPatches) {
 		for (String patch : currentPatches) {
 			if (!copiedPatches.contains(patch)) {
 				return recopy("a lightweight UPDATE wrote patch part " + patch);
@@ -76,7 +90,8 @@ public record PartitionDiff(Kind kind, List<PartInfo> newParts, String reason) {
 			else if (status == BlockRanges.Status.MIXED) {
 				return recopy("part " + part.name() + " holds copied rows merged with newer ones");
 			}
-			else if (!copiedNames.contains(part.name()) && !(mergesKeepRows && mergedOnly(part, copiedNames))) {
+			else if (!copiedNames.contains(part.name()) && !untouched(part, copiedHashes)
+					&& !(mergesKeepRows && mergedOnly(part, copiedNames))) {
 				return recopy("part " + part.name() + " rewrote copied rows (a mutation, or a merge that changes rows)");
 			}
 		}
@@ -92,6 +107,42 @@ public record PartitionDiff(Kind kind, List<PartInfo> newParts, String reason) {
 	/** A partition copied from nothing yet (its copy was deferred), or whose work table was rebuilt. */
 	public static PartitionDiff recopy(String reason) {
 		return new PartitionDiff(Kind.RECOPY, List.of(), reason);
+	}
+
+	/** Whether a copied part of the same blocks and level has the same files: a mutation renamed it, touching nothing. */
+	private static boolean untouched(PartInfo part, Map<String, String> copiedHashes) {
+		if (part.hash().isEmpty()) {
+			return false;
+		}
+		String base = base(part.name());
+		return copiedHashes.entrySet()
+			.stream()
+			.anyMatch((copied) -> base(copied.getKey()).equals(base) && part.hash().equals(copied.getValue()));
+	}
+
+	/** A part's name without its mutation version: {@code <partition>_<min>_<max>_<level>}. */
+	private static String base(String name) {
+		String[] fields = name.split("_");
+		return (fields.length == 5) ? name.substring(0, name.lastIndexOf('_')) : name;
+	}
+
+	/** The parts' hashes as a record keeps them: {@code name:hash}, comma-separated. */
+	public static String hashes(Collection<PartInfo> parts) {
+		return parts.stream()
+			.map((part) -> part.name() + ":" + part.hash())
+			.collect(Collectors.joining(","));
+	}
+
+	/** {@link #hashes(Collection)} read back, by name. */
+	public static Map<String, String> parseHashes(String text) {
+		Map<String, String> hashes = new HashMap<>();
+		for (String entry : text.split(",")) {
+			int colon = entry.indexOf(':');
+			if (colon > 0) {
+				hashes.put(entry.substring(0, colon), entry.substring(colon + 1));
+			}
+		}
+		return hashes;
 	}
 
 	private static boolean covers(PartInfo part, long[] range) {

@@ -85,6 +85,9 @@ public class PartitionPlanner implements Partitioner {
 	/** The partition's patch parts (lightweight {@code UPDATE}s) when it was listed for the copy, comma-separated. */
 	public static final String COPIED_PATCHES = "copiedPatches";
 
+	/** The copied parts' {@code hash_of_all_files}, {@code name:hash} comma-separated (a mutation that did not touch a part keeps it). */
+	public static final String COPIED_HASHES = "copiedHashes";
+
 	public static final String COPIED_BLOCKS = "copiedBlocks";
 
 	public static final String COPIED_ROWS = "copiedRows";

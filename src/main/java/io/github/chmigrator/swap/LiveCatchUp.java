@@ -51,7 +51,7 @@ import io.github.chmigrator.partition.PartitionPlanner;
  * rounds stop ({@link SwapTablesTasklet}).
  *
  * <p>ExecutionContext keys (of the {@code swapTables} step): {@value #RECOPIED_PREFIX}{@code <id>} what
- * a re-copy copied ({@code names|blocks|patch parts}), replacing the worker's record;
+ * a re-copy copied ({@code name:hash,…|blocks|patch parts}), replacing the worker's record;
  * {@code catchUpBlocks.<id>}, {@code catchUpParts.<id>} what catch-ups copied on top;
  * {@value #TODO} the partitions left in the round; {@value #ROUND} rounds so far;
  * {@value #REBUILT} set once the work table was made anew (every worker record void);
@@ -101,9 +101,10 @@ class LiveCatchUp {
 	}
 
 	/** What was copied of one partition, from the records of the workers, re-copies and catch-ups. */
-	record Copied(Set<String> names, BlockRanges blocks, Set<String> patches, boolean imported, boolean deferred) {
+	record Copied(Set<String> names, Map<String, String> hashes, BlockRanges blocks, Set<String> patches,
+			boolean imported, boolean deferred) {
 
-		static final Copied NOTHING = new Copied(Set.of(), BlockRanges.NONE, Set.of(), false, false);
+		static final Copied NOTHING = new Copied(Set.of(), Map.of(), BlockRanges.NONE, Set.of(), false, false);
 
 	}
 
@@ -113,7 +114,8 @@ class LiveCatchUp {
 		for (CopiedPartition partition : partitions) {
 			ExecutionContext context = partition.context();
 			copied.put(partition.planned().partitionId(), new Copied(names(context.getString(PartitionPlanner.COPIED_PARTS, "")),
-					partition.blocks(), names(context.getString(PartitionPlanner.COPIED_PATCHES, "")),
+					PartitionDiff.parseHashes(context.getString(PartitionPlanner.COPIED_HASHES, "")), partition.blocks(),
+					names(context.getString(PartitionPlanner.COPIED_PATCHES, "")),
 					context.containsKey(PartitionPlanner.IMPORTED),
 					context.containsKey(PartitionPlanner.DEFERRED) || !partition.done()));
 		}
@@ -234,7 +236,8 @@ class LiveCatchUp {
 		if (copied.deferred()) {
 			return PartitionDiff.recopy("not copied yet");
 		}
-		return PartitionDiff.of(copied.names(), copied.blocks(), current, mergesKeepRows, copied.patches(), patches);
+		return PartitionDiff.of(copied.names(), copied.hashes(), copied.blocks(), current, mergesKeepRows, copied.patches(),
+				patches);
 	}
 
 	/** What the work table holds of a partition: the worker's record or a re-copy's, and the catch-ups on top. */
@@ -243,15 +246,16 @@ class LiveCatchUp {
 		String recopied = context.getString(RECOPIED_PREFIX + partitionId, null);
 		if (recopied != null) {
 			String[] fields = recopied.split("\\|", -1);
-			base = new Copied(names(fields[0]), BlockRanges.parse(fields[1]), names(fields[2]), base.imported(), false);
+			Map<String, String> hashes = PartitionDiff.parseHashes(fields[0]);
+			base = new Copied(hashes.keySet(), hashes, BlockRanges.parse(fields[1]), names(fields[2]), base.imported(), false);
 		}
 		else if (context.containsKey(REBUILT) && !base.imported()) {
-			base = new Copied(Set.of(), BlockRanges.NONE, Set.of(), false, true);
+			base = new Copied(Set.of(), Map.of(), BlockRanges.NONE, Set.of(), false, true);
 		}
 		Set<String> names = new HashSet<>(base.names());
 		names.addAll(names(context.getString(CatchUp.NAMES_PREFIX + partitionId, "")));
 		BlockRanges blocks = base.blocks().plus(BlockRanges.parse(context.getString(CatchUps.BLOCKS_PREFIX + partitionId, "")));
-		return new Copied(names, blocks, base.patches(), base.imported(), base.deferred());
+		return new Copied(names, base.hashes(), blocks, base.patches(), base.imported(), base.deferred());
 	}
 
 	/**
@@ -287,7 +291,7 @@ class LiveCatchUp {
 					.map(PartInfo::name)
 					.toList();
 				if (copied == rows && now.containsAll(listed)) {
-					context.putString(RECOPIED_PREFIX + partitionId, String.join(",", listed) + "|"
+					context.putString(RECOPIED_PREFIX + partitionId, PartitionDiff.hashes(parts) + "|"
 							+ BlockRanges.of(parts).format() + "|" + String.join(",", patches));
 					context.remove(CatchUps.BLOCKS_PREFIX + partitionId);
 					context.remove(CatchUp.NAMES_PREFIX + partitionId);

@@ -82,7 +82,7 @@ class MoveIntegrationTests {
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 		assertThat(parts(table)).as("the same parts, by name").isEqualTo(partsBefore);
 		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
-		assertThat(migratorStatements("CREATE", Sql.identifier(db.name()) + ".`" + table + "__")).as("no work or staging table was ever created").isZero();
+		assertThat(tablesEverNamedLike(table + "__")).as("no work or staging table was ever created").isZero();
 		long first = JobRepositoryFiles.jobExecutions(this.workDir).get(0).id();
 		assertThat(JobRepositoryFiles.stepExecutions(this.workDir, first)).extracting(Execution::name)
 			.contains("checkPolicy", "setPolicy", "planMoves", "movePartitions", "validateMoves", "movePartition:p0",
@@ -281,7 +281,7 @@ class MoveIntegrationTests {
 		assertThat(uuid(table)).isEqualTo(uuid);
 		assertThat(parts(table)).isEqualTo(partsBefore);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
-		assertThat(migratorStatements("CREATE", Sql.identifier(db.name()) + ".`" + table + "__")).isZero();
+		assertThat(tablesEverNamedLike(table + "__")).as("no work or staging table was ever created").isZero();
 	}
 
 	@Test
@@ -368,6 +368,20 @@ class MoveIntegrationTests {
 		return db.client()
 			.query("SELECT name FROM system.parts WHERE database = " + Sql.literal(db.name()) + " AND table = "
 					+ Sql.literal(table) + " AND active ORDER BY name", (row) -> row.getString(1));
+	}
+
+	/**
+	 * Tables of the database whose name starts so, as the server holds them: those that exist and
+	 * those dropped (an Atomic database keeps a dropped table in system.dropped_tables until its
+	 * files go, 8 minutes by default, longer than a test).
+	 */
+	private static long tablesEverNamedLike(String prefix) {
+		String condition = "database = %s AND startsWith(%%s, %s)".formatted(Sql.literal(db.name()), Sql.literal(prefix));
+		return db.client()
+			.queryFirst("SELECT (SELECT count() FROM system.tables WHERE " + condition.formatted("name")
+					+ ") + (SELECT count() FROM system.dropped_tables WHERE " + condition.formatted("table") + ")",
+					(row) -> row.getLong(1))
+			.orElseThrow();
 	}
 
 	/** The migrator's statements whose text contains both strings. */

@@ -1,6 +1,7 @@
 package io.github.chmigrator.partition;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,21 @@ class PartitionDiffTests {
 			.isEqualTo(Kind.RECOPY);
 		assertThat(PartitionDiff.of(NAMES, COPIED, COPIED_PARTS, true, Set.of(patch), Set.of(patch)).kind())
 			.isEqualTo(Kind.IN_STEP);
+	}
+
+	@Test
+	void aPartAMutationRenamedWithoutTouchingItIsInStep() {
+		PartInfo copied = new PartInfo("1_3_3_0", "1", 3, 3, 10, false, "h1");
+		Map<String, String> hashes = PartitionDiff.parseHashes(PartitionDiff.hashes(List.of(copied)));
+
+		// same blocks and level, the mutation's version, the same files: hard-linked, untouched
+		assertThat(PartitionDiff.of(Set.of("1_3_3_0"), hashes, BlockRanges.of(List.of(copied)),
+				List.of(new PartInfo("1_3_3_0_9", "1", 3, 3, 10, false, "h1")), false, Set.of(), Set.of()).kind())
+			.isEqualTo(Kind.IN_STEP);
+		// rewritten by it: other files
+		assertThat(PartitionDiff.of(Set.of("1_3_3_0"), hashes, BlockRanges.of(List.of(copied)),
+				List.of(new PartInfo("1_3_3_0_9", "1", 3, 3, 9, false, "h2")), false, Set.of(), Set.of()).kind())
+			.isEqualTo(Kind.RECOPY);
 	}
 
 	@Test

@@ -215,7 +215,7 @@ class LiveTableIntegrationTests {
 		int stopped = run(table, "--migration.mutation-wait=2s");
 
 		assertThat(stopped).isEqualTo(ExitCodes.FAILED);
-		assertThat(output).contains("still has 1 unfinished mutations after 2s");
+		assertThat(output).contains("still has 1 unfinished mutations after 2 s");
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 		assertThat(TableFingerprint.policy(db, table)).isEqualTo("default");
 
