@@ -102,9 +102,9 @@ class LiveCatchUp {
 
 	/** What was copied of one partition, from the records of the workers, re-copies and catch-ups. */
 	record Copied(Set<String> names, Map<String, String> hashes, BlockRanges blocks, Set<String> patches,
-			boolean imported, boolean deferred) {
+			boolean imported, boolean deferred, long importedRows) {
 
-		static final Copied NOTHING = new Copied(Set.of(), Map.of(), BlockRanges.NONE, Set.of(), false, false);
+		static final Copied NOTHING = new Copied(Set.of(), Map.of(), BlockRanges.NONE, Set.of(), false, false, 0);
 
 	}
 
@@ -117,7 +117,8 @@ class LiveCatchUp {
 					PartitionDiff.parseHashes(context.getString(PartitionPlanner.COPIED_HASHES, "")), partition.blocks(),
 					names(context.getString(PartitionPlanner.COPIED_PATCHES, "")),
 					context.containsKey(PartitionPlanner.IMPORTED),
-					context.containsKey(PartitionPlanner.DEFERRED) || !partition.done()));
+					context.containsKey(PartitionPlanner.DEFERRED) || !partition.done(),
+					context.containsKey(PartitionPlanner.IMPORTED) ? partition.copiedRows() : 0));
 		}
 		return copied;
 	}
@@ -247,15 +248,17 @@ class LiveCatchUp {
 		if (recopied != null) {
 			String[] fields = recopied.split("\\|", -1);
 			Map<String, String> hashes = PartitionDiff.parseHashes(fields[0]);
-			base = new Copied(hashes.keySet(), hashes, BlockRanges.parse(fields[1]), names(fields[2]), base.imported(), false);
+			base = new Copied(hashes.keySet(), hashes, BlockRanges.parse(fields[1]), names(fields[2]), base.imported(), false,
+					base.importedRows());
 		}
 		else if (context.containsKey(REBUILT) && !base.imported()) {
-			base = new Copied(Set.of(), Map.of(), BlockRanges.NONE, Set.of(), false, true);
+			base = new Copied(Set.of(), Map.of(), BlockRanges.NONE, Set.of(), false, true, 0);
 		}
 		Set<String> names = new HashSet<>(base.names());
 		names.addAll(names(context.getString(CatchUp.NAMES_PREFIX + partitionId, "")));
 		BlockRanges blocks = base.blocks().plus(BlockRanges.parse(context.getString(CatchUps.BLOCKS_PREFIX + partitionId, "")));
-		return new Copied(names, base.hashes(), blocks, base.patches(), base.imported(), base.deferred());
+		return new Copied(names, base.hashes(), blocks, base.patches(), base.imported(), base.deferred(),
+				base.importedRows());
 	}
 
 	/**
