@@ -175,10 +175,7 @@ public class SwapTablesTasklet implements Tasklet {
 		synchronized (this) {
 			this.wholeFor = null;
 		}
-		logger.info("Table {}: swapped; {} now holds the data on storage policy '{}'{}", job.qualifiedTable(),
-				job.qualifiedTable(), job.targetPolicy(),
-				keepSource ? "; the original table is kept as " + job.database() + "." + job.originTable() : "");
-		return RepeatStatus.FINISHED;
+		return swapped(job, keepSource);
 	}
 
 	/**
@@ -285,6 +282,10 @@ public class SwapTablesTasklet implements Tasklet {
 		synchronized (this) {
 			this.copiedFor = null;
 		}
+		return swapped(job, keepSource);
+	}
+
+	private static RepeatStatus swapped(TableJobParameters job, boolean keepSource) {
 		logger.info("Table {}: swapped; {} now holds the data on storage policy '{}'{}", job.qualifiedTable(),
 				job.qualifiedTable(), job.targetPolicy(),
 				keepSource ? "; the original table is kept as " + job.database() + "." + job.originTable() : "");
