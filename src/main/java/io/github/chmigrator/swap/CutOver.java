@@ -28,12 +28,13 @@ import io.github.chmigrator.partition.PartitionDiff;
  * The way to the exchange with the source kept whole: when it may happen, and the last changes
  * carried before it. One recorded state per call ({@value #STATE}):
  * <ol>
- * <li>catching up ({@link LiveCatchUp}) with merges running on the source, round after round,
- * until a round finds the work table in step or {@value #MAX_ROUNDS} rounds went by (a source
- * that keeps changing);</li>
- * <li>{@code WAITING}: for a moment without unfinished mutations on the source (merges must run
- * for them to finish), up to {@code migration.mutation-wait}, with a log line every 30 s; past
- * it the run stops, nothing swapped, the live table whole;</li>
+ * <li>catching up ({@link LiveCatchUp}), round after round, with merges on the source stopped from
+ * the first round (the copy ran with them; a merge that folds a new part into copied ones makes the
+ * partition be copied again, so with merges running the rounds would not converge), until a round
+ * finds the work table in step or {@value #MAX_ROUNDS} rounds went by;</li>
+ * <li>{@code WAITING}: for a moment without unfinished mutations on the source, with merges
+ * running while there are some (mutations need them), up to {@code migration.mutation-wait}, with
+ * a log line every 30 s; past it the run stops, nothing swapped, the live table whole;</li>
  * <li>{@code HELD}: merges (and so mutations) stopped on the source, the newest mutation's number
  * recorded; a mutation created meanwhile sends it back to waiting. At most {@value #HELD_ROUNDS}
  * more rounds carry the last changes (only inserts can still come, and what lands after the last
@@ -42,8 +43,9 @@ import io.github.chmigrator.partition.PartitionDiff;
  * sends it back to catching up, at most {@value #MAX_VERIFY_FAILURES} times before the run stops
  * with the partitions named.</li>
  * </ol>
- * The cut-over's length (from stopping merges on the source to the old table's retirement) is
- * recorded as {@link io.github.chmigrator.migration.MigrationOutcome#CUT_OVER_SECONDS}.
+ * The cut-over's length (from the last check before the exchange to the old table's retirement) is
+ * recorded as {@link io.github.chmigrator.migration.MigrationOutcome#CUT_OVER_SECONDS}; how long
+ * merges on the source stayed stopped is logged.
  */
 class CutOver {
 
@@ -53,8 +55,11 @@ class CutOver {
 
 	static final String HELD = "HELD";
 
-	/** When merges on the source were stopped for the cut-over (epoch ms). */
+	/** When the work table was found exactly in step with merges stopped, right before the exchange (epoch ms). */
 	static final String STARTED_AT = "cutOver.startedAt";
+
+	/** When merges on the source were first stopped for the catch-up (epoch ms). */
+	static final String MERGES_STOPPED_AT = "cutOver.mergesStoppedAt";
 
 	/** The newest mutation of the source when merges were stopped for the cut-over. */
 	static final String LAST_MUTATION = "cutOver.lastMutation";
@@ -107,6 +112,9 @@ class CutOver {
 			JobExecution execution) throws InterruptedException {
 		String state = context.getString(STATE, "");
 		if (state.isEmpty()) {
+			// merges on the source stay stopped from the first round on: one that folded a new part into
+			// copied ones would make its partition be copied again, round after round
+			holdMerges(job, context);
 			if (context.getInt(LiveCatchUp.ROUND, 0) < MAX_ROUNDS && this.catchUp.advance(job, copied, context, execution)) {
 				return false;
 			}
@@ -120,11 +128,10 @@ class CutOver {
 			waitForMutations(job, context);
 			return false;
 		}
-		this.merges.hold(job.database(), job.table(), HOLDER);
+		holdMerges(job, context);
 		this.failurePoints.reached("cutOver.held", null);
 		if (!unfinished(job).isEmpty()) {
 			// created after merges stopped: it cannot run now, so let it run first
-			this.merges.release(job.database(), job.table(), HOLDER);
 			context.putString(STATE, WAITING);
 			return false;
 		}
@@ -134,11 +141,11 @@ class CutOver {
 		}
 		String problem = verify(job, copied, context);
 		if (problem == null) {
+			context.putLong(STARTED_AT, System.currentTimeMillis());
 			return true;
 		}
 		int failures = context.getInt(VERIFY_FAILURES, 0) + 1;
 		context.putInt(VERIFY_FAILURES, failures);
-		this.merges.release(job.database(), job.table(), HOLDER);
 		if (failures >= MAX_VERIFY_FAILURES) {
 			throw new MigratorException(ExitCodes.FAILED, ("%s: the work table %s differs from the source right before "
 					+ "the exchange (%s), %d times; nothing was swapped and the live table is whole. Rerun")
@@ -153,21 +160,20 @@ class CutOver {
 	private void waitForMutations(TableJobParameters job, ExecutionContext context) throws InterruptedException {
 		List<MutationInfo> unfinished = unfinished(job);
 		if (unfinished.isEmpty()) {
-			this.merges.hold(job.database(), job.table(), HOLDER);
+			holdMerges(job, context);
 			long newest = this.operations.mutations(job.database(), job.table())
 				.stream()
 				.mapToLong(MutationInfo::number)
 				.max()
 				.orElse(0);
 			context.putLong(LAST_MUTATION, newest);
-			if (!context.containsKey(STARTED_AT)) {
-				context.putLong(STARTED_AT, System.currentTimeMillis());
-			}
 			context.putInt(HELD_FROM_ROUND, context.getInt(LiveCatchUp.ROUND, 0));
 			context.putString(STATE, HELD);
 			logger.info("Table {}: cut-over: merges stopped on the source; carrying the last changes", job.qualifiedTable());
 			return;
 		}
+		// mutations need merges to run
+		this.merges.release(job.database(), job.table(), HOLDER);
 		long waited = System.currentTimeMillis() - context.getLong(WAITING_SINCE, System.currentTimeMillis());
 		String list = unfinished.stream()
 			.map((mutation) -> mutation.id() + " " + mutation.command().strip())
@@ -188,6 +194,18 @@ class CutOver {
 					unfinished.size(), list, waited / 1000);
 		}
 		Thread.sleep(1000);
+	}
+
+	private void holdMerges(TableJobParameters job, ExecutionContext context) {
+		this.merges.hold(job.database(), job.table(), HOLDER);
+		if (!context.containsKey(MERGES_STOPPED_AT)) {
+			context.putLong(MERGES_STOPPED_AT, System.currentTimeMillis());
+		}
+	}
+
+	/** Starts merges on the source again (the run stopped before the exchange). */
+	void releaseMerges(TableJobParameters job) {
+		this.merges.release(job.database(), job.table(), HOLDER);
 	}
 
 	private List<MutationInfo> unfinished(TableJobParameters job) {

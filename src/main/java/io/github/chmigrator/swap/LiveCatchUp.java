@@ -47,8 +47,9 @@ import io.github.chmigrator.partition.PartitionPlanner;
  * every partition copied again.
  *
  * <p>Work goes in rounds: a round reads the whole table's parts once and lists the partitions that
- * need something; each is then handled with a read of its own parts. The caller decides when the
- * rounds stop ({@link SwapTablesTasklet}).
+ * need something; each is then handled with a read of its own parts. A round that finds nothing,
+ * or only new parts and no fewer than the round before (inserts keep coming as fast as they are
+ * carried), ends the rounds; the caller also bounds their number ({@link CutOver}).
  *
  * <p>ExecutionContext keys (of the {@code swapTables} step): {@value #RECOPIED_PREFIX}{@code <id>} what
  * a re-copy copied ({@code name:hash,…|blocks|patch parts}), replacing the worker's record;
@@ -68,6 +69,9 @@ class LiveCatchUp {
 	static final String REBUILT = "work.rebuilt";
 
 	static final String REBUILDING = "work.rebuilding";
+
+	/** The new parts the last round found (the stop rule: rounds go on while that shrinks). */
+	static final String NEW_PARTS = "catchUp.newParts";
 
 	private static final String HOLDER = "copy-again";
 
@@ -219,6 +223,15 @@ class LiveCatchUp {
 		logger.info("Table {}: catch-up round {}: {} partitions to copy again{}, {} new parts ({} rows) in {} partitions",
 				job.qualifiedTable(), round, recopy, (recopy > 0) ? " (" + firstReason(differences) + ")" : "", newParts,
 				Sizes.count(newRows), differences.size() - recopy);
+		long before = context.getLong(NEW_PARTS, Long.MAX_VALUE);
+		context.putLong(NEW_PARTS, newParts);
+		if (recopy == 0 && newParts >= before) {
+			// the difference no longer shrinks: the rounds only chase inserts, whose last parts the
+			// cut-over carries (before the exchange, or from the old table after it)
+			logger.info("Table {}: catch-up round {}: no fewer new parts than the round before; the rest is carried by "
+					+ "the cut-over", job.qualifiedTable(), round);
+			return false;
+		}
 		context.putString(TODO, String.join(",", differences.keySet()));
 		return true;
 	}

@@ -132,8 +132,15 @@ public class SwapTablesTasklet implements Tasklet {
 			boolean swapped = client.withRetry(() -> swapped(job));
 			if (!swapped) {
 				this.operations.stopMerges(job.database(), job.workTable());
-				if (!this.cutOver.ready(job, copied, context, step.getJobExecution())) {
-					return RepeatStatus.CONTINUABLE;
+				try {
+					if (!this.cutOver.ready(job, copied, context, step.getJobExecution())) {
+						return RepeatStatus.CONTINUABLE;
+					}
+				}
+				catch (RuntimeException ex) {
+					// the run stops before the exchange: the live table gets its merges back
+					this.cutOver.releaseMerges(job);
+					throw ex;
 				}
 			}
 			client.withRetry(() -> swap(job));
@@ -167,10 +174,13 @@ public class SwapTablesTasklet implements Tasklet {
 		});
 		context.putString(PHASE, "DONE");
 		if (context.containsKey(CutOver.STARTED_AT)) {
-			double seconds = (System.currentTimeMillis() - context.getLong(CutOver.STARTED_AT)) / 1000.0;
+			long now = System.currentTimeMillis();
+			double seconds = (now - context.getLong(CutOver.STARTED_AT)) / 1000.0;
 			context.putDouble(MigrationOutcome.CUT_OVER_SECONDS, seconds);
-			logger.info("Table {}: cut-over took {} s (merges stopped on the source to the old table retired)",
-					job.qualifiedTable(), "%.2f".formatted(seconds));
+			logger.info("Table {}: cut-over took {} s (last check, exchange, late rows, old table retired); merges on the "
+					+ "source were stopped for the last {} s of the catch-up", job.qualifiedTable(), "%.2f".formatted(seconds),
+					"%.2f".formatted((context.getLong(CutOver.STARTED_AT) - context.getLong(CutOver.MERGES_STOPPED_AT,
+							context.getLong(CutOver.STARTED_AT))) / 1000.0));
 		}
 		synchronized (this) {
 			this.wholeFor = null;
