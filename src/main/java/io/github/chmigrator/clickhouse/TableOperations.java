@@ -384,6 +384,17 @@ public class TableOperations {
 				+ " TO TABLE " + Sql.qualified(database, target));
 	}
 
+	/**
+	 * {@link #movePartitionToTable} of several partitions in one {@code ALTER}: each move is
+	 * atomic, and the commands run one after the other.
+	 */
+	public void movePartitionsToTable(String database, String source, Collection<String> partitionIds, String target) {
+		if (!partitionIds.isEmpty()) {
+			alter(database, source, partitionIds.stream()
+				.map((id) -> "MOVE PARTITION ID " + Sql.literal(id) + " TO TABLE " + Sql.qualified(database, target)));
+		}
+	}
+
 	/** Drops a partition; dropping one that has no parts does nothing. */
 	public void dropPartition(String database, String table, String partitionId) {
 		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " DROP PARTITION ID " + Sql.literal(partitionId));

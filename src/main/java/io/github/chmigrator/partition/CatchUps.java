@@ -27,9 +27,7 @@ public final class CatchUps {
 	/** The block ranges caught up so far, per partition. */
 	public static Map<String, BlockRanges> blocks(ExecutionContext context) {
 		Map<String, BlockRanges> blocks = byPrefix(context, BLOCKS_PREFIX, BlockRanges::parse);
-		String pending = context.getString(PENDING, "");
-		if (!pending.isEmpty()) {
-			Move move = Move.parse(pending);
+		for (Move move : Move.parseAll(context.getString(PENDING, ""))) {
 			blocks.merge(move.partitionId(), BlockRanges.parse(move.blocks()), BlockRanges::plus);
 		}
 		return blocks;
@@ -41,9 +39,7 @@ public final class CatchUps {
 	 */
 	public static Map<String, MoveWindows> windows(ExecutionContext context) {
 		Map<String, MoveWindows> windows = byPrefix(context, WINDOWS_PREFIX, MoveWindows::parse);
-		String pending = context.getString(PENDING, "");
-		if (!pending.isEmpty()) {
-			Move move = Move.parse(pending);
+		for (Move move : Move.parseAll(context.getString(PENDING, ""))) {
 			windows.merge(move.partitionId(), MoveWindows.of(move.listedAt(), Long.MAX_VALUE), MoveWindows::plus);
 		}
 		return windows;
@@ -69,6 +65,16 @@ public final class CatchUps {
 		public String format() {
 			return String.join("|", this.partitionId, String.join(",", this.parts), Long.toString(this.rows), this.blocks,
 					Long.toString(this.listedAt));
+		}
+
+		/** Several moves in flight together, as {@link #formatAll} wrote them ({@code ;} between them). */
+		public static List<Move> parseAll(String text) {
+			return (text == null || text.isEmpty()) ? List.of()
+					: java.util.Arrays.stream(text.split(";")).map(Move::parse).toList();
+		}
+
+		public static String formatAll(List<Move> moves) {
+			return String.join(";", moves.stream().map(Move::format).toList());
 		}
 
 		public static Move parse(String text) {

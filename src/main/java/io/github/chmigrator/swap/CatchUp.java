@@ -56,6 +56,9 @@ class CatchUp {
 
 	static final String PENDING = CatchUps.PENDING;
 
+	/** Partitions whose new parts move together, at most: one INSERT writes at most 100 partitions by default. */
+	static final int MOVES_AT_ONCE = 100;
+
 	/** The names of the source parts caught up, per partition ({@code <prefix><id>}: comma-separated). */
 	static final String NAMES_PREFIX = "catchUpParts.";
 
@@ -124,26 +127,15 @@ class CatchUp {
 
 	private boolean advance(String database, String source, String target, String staging, NewParts finder,
 			boolean dropFromSource, ExecutionContext context, JobExecution execution, String pending) {
-		if (!pending.isEmpty() && !context.containsKey(STAGED) && !allActive(database, source, Move.parse(pending))) {
+		if (!pending.isEmpty() && !context.containsKey(STAGED) && !allActive(database, source, Move.parseAll(pending))) {
 			// a merge ran before the parts were staged (a crash in between): nothing moved yet, list again
 			context.remove(PENDING);
 			pending = "";
 		}
 		if (pending.isEmpty()) {
-			long listed = System.currentTimeMillis();
-			Map<String, List<PartInfo>> fresh = finder.find();
-			if (fresh.isEmpty()) {
-				this.merges.release(database, source, HOLDER);
-				return false;
-			}
-			Map.Entry<String, List<PartInfo>> first = fresh.entrySet().iterator().next();
-			List<String> parts = first.getValue().stream().map(PartInfo::name).toList();
-			context.putString(PENDING, new Move(first.getKey(), parts,
-					this.operations.rowsOfParts(database, source, parts), BlockRanges.of(first.getValue()).format(), listed)
-				.format());
-			return true;
+			return list(database, source, finder, context);
 		}
-		Move move = Move.parse(pending);
+		List<Move> moves = Move.parseAll(pending);
 		if (!context.containsKey(STAGED)) {
 			String uuid = this.owned.reserved(execution, OwnedTables.STAGING);
 			if (uuid == null) {
@@ -151,26 +143,57 @@ class CatchUp {
 				this.owned.reserve(execution, OwnedTables.STAGING, this.catalog.isAtomic(database));
 				return true;
 			}
-			stage(database, source, target, staging, OwnedTables.uuidClause(uuid), move);
+			stage(database, source, target, staging, OwnedTables.uuidClause(uuid), moves);
 			context.putString(STAGED, "true");
 			return true;
 		}
-		this.failurePoints.reached("swap.beforeCatchUpMove", move.partitionId());
-		long staged = this.operations.partitionRows(database, staging, move.partitionId());
-		StagedMove state = StagedMove.of(staged, move.rows());
-		if (state == StagedMove.TO_MOVE) {
-			this.operations.movePartitionToTable(database, staging, move.partitionId(), target);
-			this.failurePoints.reached("swap.afterCatchUpMove", move.partitionId());
+		List<String> ids = moves.stream().map(Move::partitionId).toList();
+		ids.forEach((id) -> this.failurePoints.reached("swap.beforeCatchUpMove", id));
+		Map<String, Long> staged = this.operations.partitionRowsOf(database, staging, ids);
+		List<String> toMove = new ArrayList<>();
+		for (Move move : moves) {
+			StagedMove state = StagedMove.of(staged.get(move.partitionId()), move.rows());
+			if (state == StagedMove.INCONSISTENT) {
+				throw new MigratorException(ExitCodes.FAILED, "catching up partition %s of %s.%s: the staging table %s holds %d rows, %d were staged; nothing was moved"
+					.formatted(move.partitionId(), database, source, staging, staged.get(move.partitionId()), move.rows()));
+			}
+			if (state == StagedMove.TO_MOVE) {
+				toMove.add(move.partitionId());
+			}
 		}
-		else if (state == StagedMove.INCONSISTENT) {
-			throw new MigratorException(ExitCodes.FAILED, "catching up partition %s of %s.%s: the staging table %s holds %d rows, %d were staged; nothing was moved"
-				.formatted(move.partitionId(), database, source, staging, staged, move.rows()));
-		}
+		// one ALTER: each MOVE PARTITION in it is atomic, and a crash between two leaves each
+		// partition's staged rows telling whether it moved
+		this.operations.movePartitionsToTable(database, staging, toMove, target);
+		toMove.forEach((id) -> this.failurePoints.reached("swap.afterCatchUpMove", id));
 		if (dropFromSource) {
-			dropStillActive(database, source, move);
+			moves.forEach((move) -> dropStillActive(database, source, move));
 		}
-		done(database, target, move, context);
+		moves.forEach((move) -> done(database, target, move, context));
+		context.remove(PENDING);
+		context.remove(STAGED);
 		this.merges.release(database, source, HOLDER);
+		return true;
+	}
+
+	/**
+	 * Records the moves of the new parts the finder lists, up to {@value #MOVES_AT_ONCE} partitions
+	 * (one INSERT may write that many), their rows counted in one query.
+	 * @return {@code false} when there is nothing to move
+	 */
+	private boolean list(String database, String source, NewParts finder, ExecutionContext context) {
+		long listed = System.currentTimeMillis();
+		Map<String, List<PartInfo>> fresh = finder.find();
+		if (fresh.isEmpty()) {
+			this.merges.release(database, source, HOLDER);
+			return false;
+		}
+		List<Map.Entry<String, List<PartInfo>>> chosen = fresh.entrySet().stream().limit(MOVES_AT_ONCE).toList();
+		List<String> parts = chosen.stream().flatMap((entry) -> entry.getValue().stream()).map(PartInfo::name).toList();
+		Map<String, Long> rows = this.operations.rowsPerPartitionOf(database, source, parts);
+		context.putString(PENDING, Move.formatAll(chosen.stream()
+			.map((entry) -> new Move(entry.getKey(), entry.getValue().stream().map(PartInfo::name).toList(),
+					rows.getOrDefault(entry.getKey(), 0L), BlockRanges.of(entry.getValue()).format(), listed))
+			.toList()));
 		return true;
 	}
 
@@ -182,15 +205,14 @@ class CatchUp {
 
 	}
 
-	private boolean allActive(String database, String source, Move move) {
-		List<String> active = this.operations.activeParts(database, source, move.partitionId())
-			.stream()
-			.map(PartInfo::name)
-			.toList();
-		return active.containsAll(move.parts());
+	private boolean allActive(String database, String source, List<Move> moves) {
+		Map<String, List<PartInfo>> active = this.operations.activePartsOf(database, source,
+				moves.stream().map(Move::partitionId).toList());
+		return moves.stream()
+			.allMatch((move) -> active.get(move.partitionId()).stream().map(PartInfo::name).toList().containsAll(move.parts()));
 	}
 
-	private void stage(String database, String source, String target, String staging, String uuid, Move move) {
+	private void stage(String database, String source, String target, String staging, String uuid, List<Move> moves) {
 		if (this.catalog.table(database, staging).isEmpty()) {
 			String ddl = this.operations.showCreateTable(database, target);
 			this.operations.createTable(DdlRewriter.retarget(ddl, database, staging, uuid,
@@ -199,12 +221,16 @@ class CatchUp {
 		// on every attempt: a server restart forgets SYSTEM STOP MERGES, and a merge would fold staged rows
 		this.operations.stopMerges(database, staging);
 		List<String> columns = this.guard.sync(database, source, staging);
-		this.operations.dropPartition(database, staging, move.partitionId());
-		this.operations.insertParts(database, staging, source, columns, move.parts());
-		long staged = this.operations.partitionRows(database, staging, move.partitionId());
-		if (staged != move.rows()) {
-			throw new MigratorException(ExitCodes.FAILED, "catching up partition %s of %s.%s: staged %d rows of %d; nothing was moved"
-				.formatted(move.partitionId(), database, source, staged, move.rows()));
+		List<String> ids = moves.stream().map(Move::partitionId).toList();
+		this.operations.dropPartitions(database, staging, ids);
+		this.operations.insertParts(database, staging, source, columns,
+				moves.stream().flatMap((move) -> move.parts().stream()).toList());
+		Map<String, Long> staged = this.operations.partitionRowsOf(database, staging, ids);
+		for (Move move : moves) {
+			if (staged.get(move.partitionId()) != move.rows()) {
+				throw new MigratorException(ExitCodes.FAILED, "catching up partition %s of %s.%s: staged %d rows of %d; nothing was moved"
+					.formatted(move.partitionId(), database, source, staged.get(move.partitionId()), move.rows()));
+			}
 		}
 	}
 
@@ -256,8 +282,6 @@ class CatchUp {
 		context.putString(windows, MoveWindows.parse(context.getString(windows, ""))
 			.plus(MoveWindows.of(move.listedAt(), System.currentTimeMillis()))
 			.format());
-		context.remove(PENDING);
-		context.remove(STAGED);
 		logger.info("Table {}.{} partition {}: moved {} rows inserted during the migration", database, target,
 				move.partitionId(), Sizes.count(move.rows()));
 	}

@@ -159,18 +159,27 @@ class LiveCatchUp {
 			return true;
 		}
 		String partitionId = todo.get(0);
-		context.putString(TODO, String.join(",", todo.subList(1, todo.size())));
 		PartitionDiff diff = diff(copied(partitionId, workers, context),
 				this.operations.activeParts(job.database(), job.table(), partitionId),
 				CatchUp.mergesKeepRows(this.catalog, job.database(), job.table()),
 				this.operations.patchParts(job.database(), job.table()).getOrDefault(partitionId, Set.of()));
 		if (diff.kind() == PartitionDiff.Kind.RECOPY) {
+			context.putString(TODO, String.join(",", todo.subList(1, todo.size())));
 			copyAgain(job, partitionId, diff.reason(), workers, context);
+			return true;
 		}
-		else if (diff.kind() == PartitionDiff.Kind.NEW_PARTS) {
-			this.catchUp.step(job.database(), job.table(), job.workTable(), job.stagingTable(),
-					() -> Map.of(partitionId, diff.newParts()), false, context, execution);
-		}
+		// the partitions to copy again came first: the rest of the round has new parts, moved together
+		context.putString(TODO, "");
+		Set<String> rest = Set.copyOf(todo);
+		this.catchUp.step(job.database(), job.table(), job.workTable(), job.stagingTable(), () -> {
+			Map<String, List<PartInfo>> fresh = new LinkedHashMap<>();
+			differences(job.database(), job.table(), workers, context).forEach((id, now) -> {
+				if (rest.contains(id) && now.kind() == PartitionDiff.Kind.NEW_PARTS) {
+					fresh.put(id, now.newParts());
+				}
+			});
+			return fresh;
+		}, false, context, execution);
 		return true;
 	}
 
@@ -232,7 +241,15 @@ class LiveCatchUp {
 					+ "the cut-over", job.qualifiedTable(), round);
 			return false;
 		}
-		context.putString(TODO, String.join(",", differences.keySet()));
+		// the partitions to copy again first, then those with new parts only
+		List<String> todo = new ArrayList<>();
+		differences.forEach((id, diff) -> {
+			if (diff.kind() == PartitionDiff.Kind.RECOPY) {
+				todo.add(id);
+			}
+		});
+		differences.keySet().stream().filter((id) -> !todo.contains(id)).forEach(todo::add);
+		context.putString(TODO, String.join(",", todo));
 		return true;
 	}
 

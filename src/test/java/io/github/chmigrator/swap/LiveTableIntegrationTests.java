@@ -172,6 +172,26 @@ class LiveTableIntegrationTests {
 		assertThat(ownTables(table)).containsExactly(table);
 	}
 
+	/** The new table's parts bear the copied parts' names and blocks: only its UUID tells them apart. */
+	@Test
+	void aSourceDroppedAndCreatedAnewIsMigratedAsItIsNow(CapturedOutput output) {
+		String table = "replaced";
+		createTable(table);
+		assertThat(run(table, "--batch-partitions", "1", "--migrator.fail-at=copy.afterCopy@2")).isEqualTo(ExitCodes.FAILED);
+		db.execute("DROP TABLE {db}." + table + " SYNC");
+		db.execute(statements(table, "CREATE TABLE {t} (p UInt8, id UInt64, s String) ENGINE = MergeTree PARTITION BY p ORDER BY id",
+				"INSERT INTO {t} SELECT number % 4, number, 'anew' FROM numbers(1000)",
+				"INSERT INTO {t} SELECT number % 4, number, 'anew' FROM numbers(1000, 1000)"));
+		TableFingerprint anew = TableFingerprint.of(db, table);
+
+		int exit = run(table);
+
+		assertThat(exit).isEqualTo(ExitCodes.OK);
+		assertThat(output).contains("it was dropped and created anew during the run");
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(anew);
+		assertThat(db.count(table, "s = 'anew'")).isEqualTo(2_000);
+	}
+
 	@Test
 	void aTableOfTheWorkTablesNameWithoutTheMarkerIsNeverTouched(CapturedOutput output) {
 		String table = "foreign_work";
