@@ -1,13 +1,8 @@
 package io.github.chmigrator.swap;
 
 import java.time.Duration;
-import io.github.chmigrator.partition.PartitionDiff;
-import io.github.chmigrator.clickhouse.PartInfo;
-import io.github.chmigrator.clickhouse.MutationInfo;
-import io.github.chmigrator.clickhouse.DdlRewriter;
-import java.util.LinkedHashMap;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +17,9 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 import io.github.chmigrator.clickhouse.ClickHouseCatalog;
+import io.github.chmigrator.clickhouse.DdlRewriter;
+import io.github.chmigrator.clickhouse.MutationInfo;
+import io.github.chmigrator.clickhouse.PartInfo;
 import io.github.chmigrator.clickhouse.TableInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.core.ExitCodes;
@@ -34,9 +32,14 @@ import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.CopiedPartitions;
+import io.github.chmigrator.partition.PartitionDiff;
 
 /**
- * The {@code swapTables} step: the original name ends up holding the S3 data.
+ * The {@code swapTables} step: the original name ends up holding the S3 data. With the source
+ * kept whole (the default) it first brings the work table in step with the source and cuts over
+ * ({@link LiveCatchUp}, {@link CutOver}), then exchanges, checks the old table, puts the source's
+ * comment back, moves what landed in the old table around the exchange and retires it. With
+ * {@code --free-local-per-partition} (partitions left the source as they were copied):
  * <ol>
  * <li>Rows that reached the source after their partition was copied are moved into the work
  * table ({@link CatchUp}).</li>
@@ -68,6 +71,12 @@ public class SwapTablesTasklet implements Tasklet {
 
 	private static final String MOVES_BEFORE_SWAP = "movesBeforeSwap";
 
+	/** Set once the old table was checked after the exchange and the source's comment put back. */
+	private static final String OLD_TABLE_CHECKED = "oldTableChecked";
+
+	/** The holder of the old table's stopped merges after the exchange. */
+	private static final String OLD_TABLE = "old-table";
+
 	private static final Logger logger = LoggerFactory.getLogger(SwapTablesTasklet.class);
 
 	private final TableOperations operations;
@@ -91,10 +100,6 @@ public class SwapTablesTasklet implements Tasklet {
 
 	/** What was copied, with the source kept whole, for the step execution in progress, by its id. */
 	private Map.Entry<Long, Map<String, LiveCatchUp.Copied>> wholeFor;
-
-	private static final String OLD_TABLE_CHECKED = "oldTableChecked";
-
-	private static final String OLD_TABLE = "old-table";
 
 	private final MergeControl merges;
 
