@@ -51,6 +51,8 @@ public final class CommandLineFlags {
 			new Flag("--strategy", "migration.strategy", Kind.CHOICE, List.of("auto", "attach", "insert", "move")),
 			new Flag("--keep-source", "migration.keep-source", Kind.SWITCH, List.of()),
 			new Flag("--free-local-per-partition", "migration.free-local-per-partition", Kind.SWITCH, List.of()),
+			new Flag("--throttle-flag-file", "migration.throttle-flag-file", Kind.TEXT, List.of()),
+			new Flag("--postpone-cut-over-flag-file", "migration.postpone-cut-over-flag-file", Kind.TEXT, List.of()),
 			new Flag("--accept-source-changes", "migration.accept-source-changes", Kind.SWITCH, List.of()),
 			new Flag("--abort", "migration.abort", Kind.SWITCH, List.of()),
 			new Flag("--dry-run", "migration.dry-run", Kind.SWITCH, List.of()),
@@ -187,6 +189,10 @@ public final class CommandLineFlags {
 				  --accept-source-changes  with --free-local-per-partition: after a stop for a source change you
 				                           carried to the work table
 				  --abort                  stop a migration for good: drop its work table, leave the table as it was
+				  --throttle-flag-file FILE
+				                           while FILE exists, copy nothing more (the copy in flight completes)
+				  --postpone-cut-over-flag-file FILE
+				                           while FILE exists, keep the work table in step but do not cut over
 				  --dry-run                print and write (JSON, beside the reports) what the run would do; change nothing
 				  --verify count|checksum  validation depth (default count)
 				  --parallelism N          partitions copied at once (default 1)

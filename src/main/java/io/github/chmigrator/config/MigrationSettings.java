@@ -35,6 +35,9 @@ import io.github.chmigrator.core.MigratorException;
  * @param freeLocalPerPartition the design's original loop: drop each source partition as soon as it is
  * copied (readers of the live table miss it until the cut-over); off by default, the source stays whole
  * @param mutationWait how long the cut-over waits for a moment without unfinished mutations on the source
+ * @param throttleFlagFile while this file exists the run copies nothing more (gh-ost's flag)
+ * @param postponeCutOverFlagFile while this file exists the run keeps the work table in step but
+ * does not cut over (gh-ost's flag)
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
@@ -45,7 +48,8 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		@DefaultValue("false") boolean abort, @DefaultValue("0") long maxBytesPerSecond,
 		@DefaultValue("100") int batchPartitions, @DefaultValue("67108864") long batchBytes,
 		@DefaultValue("false") boolean dryRun, @DefaultValue("to-s3") String direction,
-		@DefaultValue("false") boolean freeLocalPerPartition, @DefaultValue("10m") Duration mutationWait) {
+		@DefaultValue("false") boolean freeLocalPerPartition, @DefaultValue("10m") Duration mutationWait,
+		String throttleFlagFile, String postponeCutOverFlagFile) {
 
 	/** Whether the run moves tables to S3 (the default), not back to local disks. */
 	public boolean toS3() {

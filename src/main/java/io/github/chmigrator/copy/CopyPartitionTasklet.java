@@ -21,6 +21,7 @@ import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.CopyPacing;
 import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.ProgressTracker;
 import io.github.chmigrator.migration.SourceChanges;
 import io.github.chmigrator.migration.SourceGuard;
@@ -75,9 +76,12 @@ public class CopyPartitionTasklet implements Tasklet {
 
 	private final CopyBatch batches;
 
+	private final OperatorFlags flags;
+
 	public CopyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog, CopyStrategies strategies,
 			MergeControl merges, FailurePoints failurePoints, ProgressTracker progress, SourceGuard guard,
-			CopyPacing pacing, CopyBatch batches) {
+			CopyPacing pacing, CopyBatch batches, OperatorFlags flags) {
+		this.flags = flags;
 		this.batches = batches;
 		this.guard = guard;
 		this.pacing = pacing;
@@ -108,6 +112,11 @@ public class CopyPartitionTasklet implements Tasklet {
 			return RepeatStatus.CONTINUABLE;
 		}
 		boolean whole = TableJobParameters.sourceWhole(parameters);
+		if (state.isEmpty() && this.flags.throttled(job.qualifiedTable())) {
+			// nothing copied yet: wait a second and ask again (a stop is seen between two calls)
+			Thread.sleep(1000);
+			return RepeatStatus.CONTINUABLE;
+		}
 		if (state.isEmpty()) {
 			// the source changed in no way the moved partitions lack, and ADD COLUMN is carried over
 			List<String> columns;

@@ -21,6 +21,8 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.core.task.TaskExecutor;
 
 import io.github.chmigrator.copy.CopyBatch;
+import io.github.chmigrator.migration.OperatorFlags;
+import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PlanOrderSplitter;
 import io.github.chmigrator.partition.PlanOrderSplitter.Start;
 
@@ -60,9 +62,15 @@ public class BatchingPartitionHandler implements PartitionHandler {
 
 	private final long maxBytes;
 
-	/** @param batches {@code null} to run every partition on its own */
+	private final OperatorFlags flags;
+
+	/**
+	 * @param batches {@code null} to run every partition on its own
+	 * @param flags the operator's flag files: a throttled run starts no group
+	 */
 	public BatchingPartitionHandler(Step step, TaskExecutor executor, CopyBatch batches, int maxPartitions,
-			long maxBytes) {
+			long maxBytes, OperatorFlags flags) {
+		this.flags = flags;
 		this.step = step;
 		this.executor = executor;
 		this.batches = batches;
@@ -100,6 +108,10 @@ public class BatchingPartitionHandler implements PartitionHandler {
 	}
 
 	private void run(PlanOrderSplitter planned, List<Start> group, Workers workers) throws Exception {
+		String table = TableJobParameters.of(workers.jobExecution.getJobParameters()).qualifiedTable();
+		while (this.flags.throttled(table) && !workers.stopRequested()) {
+			Thread.sleep(1000);
+		}
 		if (workers.stopRequested()) {
 			workers.notStarted.addAndGet(group.size());
 			return;

@@ -28,6 +28,7 @@ import io.github.chmigrator.copy.CopyPartitionTasklet;
 import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.partition.PartitionPlanner;
@@ -113,9 +114,10 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Step copyPartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			Step copyPartition, PartitionPlanner partitionPlanner, MigrationSettings settings, StepOutcomeListener listener,
-			CopyBatch copyBatch, CopiedPartitions copiedPartitions) {
+			CopyBatch copyBatch, CopiedPartitions copiedPartitions, OperatorFlags flags) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(copyPartition,
-				partitionExecutor(settings.parallelism()), copyBatch, settings.batchPartitions(), settings.batchBytes());
+				partitionExecutor(settings.parallelism()), copyBatch, settings.batchPartitions(), settings.batchBytes(),
+				flags);
 		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,
 					PartitionPlanner.WORKER_STEP))
@@ -178,9 +180,9 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Step movePartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			Step movePartition, PartitionPlanner partitionPlanner, MigrationSettings settings,
-			StepOutcomeListener listener, CopiedPartitions copiedPartitions) {
+			StepOutcomeListener listener, CopiedPartitions copiedPartitions, OperatorFlags flags) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(movePartition,
-				partitionExecutor(settings.parallelism()), null, 1, 0);
+				partitionExecutor(settings.parallelism()), null, 1, 0, flags);
 		return new StepBuilder("movePartitions", jobRepository)
 			.partitioner(PartitionPlanner.MOVE_WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,

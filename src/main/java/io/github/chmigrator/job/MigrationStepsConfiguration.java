@@ -32,6 +32,7 @@ import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.CopyPacing;
 import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.ProgressTracker;
 import io.github.chmigrator.migration.RemovedPartitions;
@@ -76,6 +77,11 @@ public class MigrationStepsConfiguration {
 	@Bean
 	public TableOperations tableOperations(ClickHouseClient client) {
 		return new TableOperations(client);
+	}
+
+	@Bean
+	public OperatorFlags operatorFlags(MigrationSettings settings) {
+		return new OperatorFlags(settings.throttleFlagFile(), settings.postponeCutOverFlagFile());
 	}
 
 	@Bean
@@ -175,18 +181,18 @@ public class MigrationStepsConfiguration {
 	@Bean
 	public CopyPartitionTasklet copyPartitionTasklet(TableOperations operations, ClickHouseCatalog catalog,
 			CopyStrategies strategies, MergeControl merges, FailurePoints failurePoints, ProgressTracker progress,
-			SourceGuard sourceGuard, CopyBatch batches) {
+			SourceGuard sourceGuard, CopyBatch batches, OperatorFlags flags) {
 		return new CopyPartitionTasklet(operations, catalog, strategies, merges, failurePoints, progress, sourceGuard,
-				new CopyPacing(), batches);
+				new CopyPacing(), batches, flags);
 	}
 
 	@Bean
 	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
 			CopiedPartitions copiedPartitions, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables,
 			SourceGuard sourceGuard, @Value("${migration.exchange-wait:10m}") Duration exchangeWait,
-			MigrationSettings settings) {
+			MigrationSettings settings, OperatorFlags flags) {
 		return new SwapTablesTasklet(operations, catalog, copiedPartitions, merges, failurePoints, ownedTables, sourceGuard,
-				exchangeWait, settings.mutationWait());
+				exchangeWait, settings.mutationWait(), flags);
 	}
 
 	@Bean

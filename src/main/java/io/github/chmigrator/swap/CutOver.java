@@ -21,6 +21,7 @@ import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.Sizes;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PartitionDiff;
 
@@ -80,6 +81,8 @@ class CutOver {
 
 	private static final long LOG_EVERY_MILLIS = 30_000;
 
+	private static final long POSTPONED_ROUND_MILLIS = 5_000;
+
 	private static final Logger logger = LoggerFactory.getLogger(CutOver.class);
 
 	private final TableOperations operations;
@@ -94,8 +97,11 @@ class CutOver {
 
 	private final FailurePoints failurePoints;
 
+	private final OperatorFlags flags;
+
 	CutOver(TableOperations operations, MergeControl merges, LiveCatchUp catchUp, FailurePoints failurePoints,
-			Duration mutationWait) {
+			Duration mutationWait, OperatorFlags flags) {
+		this.flags = flags;
 		this.failurePoints = failurePoints;
 		this.operations = operations;
 		this.merges = merges;
@@ -111,6 +117,14 @@ class CutOver {
 	boolean ready(TableJobParameters job, Map<String, LiveCatchUp.Copied> copied, ExecutionContext context,
 			JobExecution execution) throws InterruptedException {
 		String state = context.getString(STATE, "");
+		if (this.flags.throttled(job.qualifiedTable())) {
+			Thread.sleep(1000);
+			return false;
+		}
+		if (this.flags.cutOverPostponed(job.qualifiedTable())) {
+			postponed(job, copied, context, execution);
+			return false;
+		}
 		if (state.isEmpty()) {
 			// merges on the source stay stopped from the first round on: one that folded a new part into
 			// copied ones would make its partition be copied again, round after round
@@ -155,6 +169,24 @@ class CutOver {
 				job.qualifiedTable(), problem);
 		context.putString(STATE, "");
 		return false;
+	}
+
+	/**
+	 * {@code --postpone-cut-over-flag-file} exists: merges on the source run, and the work table is
+	 * kept in step, a round every {@value #POSTPONED_ROUND_MILLIS} ms; the cut-over starts over from
+	 * its rounds once the file is gone.
+	 */
+	private void postponed(TableJobParameters job, Map<String, LiveCatchUp.Copied> copied, ExecutionContext context,
+			JobExecution execution) throws InterruptedException {
+		this.merges.release(job.database(), job.table(), HOLDER);
+		context.putString(STATE, "");
+		context.remove(MERGES_STOPPED_AT);
+		if (!this.catchUp.advance(job, copied, context, execution)) {
+			// in step for now: the next round later, judged on its own
+			context.remove(LiveCatchUp.NEW_PARTS);
+			context.putInt(LiveCatchUp.ROUND, 0);
+			Thread.sleep(POSTPONED_ROUND_MILLIS);
+		}
 	}
 
 	private void waitForMutations(TableJobParameters job, ExecutionContext context) throws InterruptedException {

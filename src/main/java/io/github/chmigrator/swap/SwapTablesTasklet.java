@@ -26,6 +26,7 @@ import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.SourceGuard;
@@ -109,7 +110,7 @@ public class SwapTablesTasklet implements Tasklet {
 
 	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, CopiedPartitions copied,
 			MergeControl merges, FailurePoints failurePoints, OwnedTables owned, SourceGuard guard,
-			Duration exchangeWait, Duration mutationWait) {
+			Duration exchangeWait, Duration mutationWait, OperatorFlags flags) {
 		this.guard = guard;
 		this.preExchangeInserts = new PreExchangeInserts(operations, exchangeWait);
 		this.operations = operations;
@@ -118,7 +119,7 @@ public class SwapTablesTasklet implements Tasklet {
 		this.merges = merges;
 		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints, owned, guard);
 		this.liveCatchUp = new LiveCatchUp(operations, catalog, merges, owned, guard, this.catchUp, failurePoints);
-		this.cutOver = new CutOver(operations, merges, this.liveCatchUp, failurePoints, mutationWait);
+		this.cutOver = new CutOver(operations, merges, this.liveCatchUp, failurePoints, mutationWait, flags);
 		this.failurePoints = failurePoints;
 		this.owned = owned;
 	}

@@ -1,0 +1,109 @@
+package io.github.chmigrator.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.support.ChildLogs;
+import io.github.chmigrator.support.ClickHouseStack;
+import io.github.chmigrator.support.Migrator;
+import io.github.chmigrator.support.TableFingerprint;
+import io.github.chmigrator.support.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * gh-ost's flag files: while {@code --throttle-flag-file} exists nothing is copied; while
+ * {@code --postpone-cut-over-flag-file} exists the work table is kept in step and the table is not
+ * swapped; removing the file lets the run go on by itself, and it ends exact.
+ */
+class OperatorFlagsIntegrationTests {
+
+	private static TestDatabase db;
+
+	@TempDir
+	Path workDir;
+
+	@BeforeAll
+	static void createDatabase() {
+		db = new TestDatabase(ClickHouseStack.get(), "it_flags");
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		db.close();
+	}
+
+	@Test
+	void whileTheThrottleFlagFileExistsNothingIsCopied() throws Exception {
+		String table = "throttled";
+		db.createPartitionedTable(table, 4, 2_000, "");
+		TableFingerprint before = TableFingerprint.of(db, table);
+		Path flag = Files.createFile(this.workDir.resolve("throttle.flag"));
+		Path log = this.workDir.resolve("child.log");
+		Process child = start(log, table, "--throttle-flag-file", flag.toString());
+		try {
+			ChildLogs.await(child, log, "throttled: flag file " + flag);
+			Thread.sleep(3000);
+
+			assertThat(child.isAlive()).as("the run waits").isTrue();
+			assertThat(db.count(table + "__migrating")).as("rows copied while throttled").isZero();
+			assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+
+			Files.delete(flag);
+			assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		}
+		finally {
+			child.destroyForcibly();
+		}
+		assertThat(child.exitValue()).as(ChildLogs.read(log)).isEqualTo(ExitCodes.OK);
+		assertThat(ChildLogs.read(log)).contains("throttled no more: flag file " + flag + " is gone");
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+	}
+
+	@Test
+	void whileThePostponeFlagFileExistsTheWorkTableIsKeptInStepAndNothingIsSwapped() throws Exception {
+		String table = "postponed";
+		db.createPartitionedTable(table, 4, 2_000, "");
+		Path flag = Files.createFile(this.workDir.resolve("postpone.flag"));
+		Path log = this.workDir.resolve("child.log");
+		Process child = start(log, table, "--postpone-cut-over-flag-file", flag.toString());
+		try {
+			ChildLogs.await(child, log, "cut-over postponed: flag file " + flag);
+			// a change to a copied partition while the cut-over waits: carried before it happens
+			db.execute("INSERT INTO {db}." + table + " SELECT 1, 100000 + number, 'late' FROM numbers(30)",
+					"ALTER TABLE {db}." + table + " DELETE WHERE id % 10 = 3 SETTINGS mutations_sync = 2");
+			TableFingerprint expected = TableFingerprint.of(db, table);
+			ChildLogs.await(child, log, "copied again");
+			Thread.sleep(2000);
+
+			assertThat(child.isAlive()).as("the run waits").isTrue();
+			assertThat(TableFingerprint.policy(db, table)).as("not swapped").isEqualTo("default");
+			assertThat(TableFingerprint.of(db, table)).as("the live table as the operator left it").isEqualTo(expected);
+
+			Files.delete(flag);
+			assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+			assertThat(child.exitValue()).as(ChildLogs.read(log)).isEqualTo(ExitCodes.OK);
+			assertThat(TableFingerprint.of(db, table)).isEqualTo(expected);
+			assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+		}
+		finally {
+			child.destroyForcibly();
+		}
+	}
+
+	private Process start(Path log, String table, String... more) throws Exception {
+		String[] args = java.util.stream.Stream
+			.concat(java.util.stream.Stream.of("--db", db.name(), "--table", table), java.util.stream.Stream.of(more))
+			.toArray(String[]::new);
+		return new Migrator(ClickHouseStack.get(), this.workDir).separateJvm(log, args).start();
+	}
+
+}
