@@ -53,6 +53,8 @@ public final class CommandLineFlags {
 			new Flag("--free-local-per-partition", "migration.free-local-per-partition", Kind.SWITCH, List.of()),
 			new Flag("--throttle-flag-file", "migration.throttle-flag-file", Kind.TEXT, List.of()),
 			new Flag("--postpone-cut-over-flag-file", "migration.postpone-cut-over-flag-file", Kind.TEXT, List.of()),
+			new Flag("--max-load", "migration.max-load", Kind.TEXT, List.of()),
+			new Flag("--critical-load", "migration.critical-load", Kind.TEXT, List.of()),
 			new Flag("--accept-source-changes", "migration.accept-source-changes", Kind.SWITCH, List.of()),
 			new Flag("--abort", "migration.abort", Kind.SWITCH, List.of()),
 			new Flag("--dry-run", "migration.dry-run", Kind.SWITCH, List.of()),
@@ -193,6 +195,9 @@ public final class CommandLineFlags {
 				                           while FILE exists, copy nothing more (the copy in flight completes)
 				  --postpone-cut-over-flag-file FILE
 				                           while FILE exists, keep the work table in step but do not cut over
+				  --max-load M=N,...       pause while a system.metrics / asynchronous_metrics value (or a system.events
+				                           rate per second) is above N, e.g. Query=40,BackgroundMergesAndMutationsPoolTask=16
+				  --critical-load M=N,...  stop (exit 5, resumable) when one is above N
 				  --dry-run                print and write (JSON, beside the reports) what the run would do; change nothing
 				  --verify count|checksum  validation depth (default count)
 				  --parallelism N          partitions copied at once (default 1)
@@ -213,7 +218,8 @@ public final class CommandLineFlags {
 				  --name.of.property=VALUE any Spring property, e.g. --clickhouse.properties.compress=false
 
 				exit codes: 0 migrated (or already migrated), 1 failed (rerun to resume), 2 invalid input,
-				            3 table locked by another run, 4 ClickHouse unreachable or credentials refused;
+				            3 table locked by another run, 4 ClickHouse unreachable or credentials refused,
+				            5 stopped on --critical-load (rerun to resume);
 				            a cluster run: 0 when every node succeeded, else the highest node exit code
 				""";
 	}

@@ -245,6 +245,28 @@ public class TableOperations {
 	}
 
 	/**
+	 * The server's current load figures of the given names: {@code system.metrics} and, where the
+	 * server has it, {@code system.asynchronous_metrics} as values ({@code metric:<name>}), and
+	 * {@code system.events} as counters ({@code event:<name>}, a rate needs two reads).
+	 */
+	public Map<String, Double> loadFigures(Collection<String> names) {
+		Map<String, Double> figures = new HashMap<>();
+		if (names.isEmpty()) {
+			return figures;
+		}
+		String list = literals(names);
+		boolean asynchronous = this.client.queryFirst(
+				"SELECT count() FROM system.tables WHERE database = 'system' AND name = 'asynchronous_metrics'",
+				(row) -> row.getLong(1) > 0).orElse(false);
+		this.client.query("SELECT 'metric', metric, toFloat64(value) FROM system.metrics WHERE metric IN (" + list + ")"
+				+ " UNION ALL SELECT 'event', event, toFloat64(value) FROM system.events WHERE event IN (" + list + ")"
+				+ (asynchronous ? " UNION ALL SELECT 'metric', metric, toFloat64(value) FROM system.asynchronous_metrics "
+						+ "WHERE metric IN (" + list + ")" : "") + " SETTINGS system_events_show_zero_values = 1",
+				(row) -> figures.put(row.getString(1) + ":" + row.getString(2), row.getDouble(3)));
+		return figures;
+	}
+
+	/**
 	 * The names of the table's active patch parts (lightweight {@code UPDATE}s), by the id of the
 	 * data partition they patch: a patch partition is {@code patch-<hash of the columns>-<partition id>}.
 	 */

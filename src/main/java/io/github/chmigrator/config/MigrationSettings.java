@@ -38,6 +38,8 @@ import io.github.chmigrator.core.MigratorException;
  * @param throttleFlagFile while this file exists the run copies nothing more (gh-ost's flag)
  * @param postponeCutOverFlagFile while this file exists the run keeps the work table in step but
  * does not cut over (gh-ost's flag)
+ * @param maxLoad {@code METRIC=N,…}: above any, the run pauses (gh-ost's {@code --max-load})
+ * @param criticalLoad {@code METRIC=N,…}: above any, the run stops, resumable (gh-ost's {@code --critical-load})
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
@@ -49,7 +51,7 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		@DefaultValue("100") int batchPartitions, @DefaultValue("67108864") long batchBytes,
 		@DefaultValue("false") boolean dryRun, @DefaultValue("to-s3") String direction,
 		@DefaultValue("false") boolean freeLocalPerPartition, @DefaultValue("10m") Duration mutationWait,
-		String throttleFlagFile, String postponeCutOverFlagFile) {
+		String throttleFlagFile, String postponeCutOverFlagFile, String maxLoad, String criticalLoad) {
 
 	/** Whether the run moves tables to S3 (the default), not back to local disks. */
 	public boolean toS3() {
@@ -76,6 +78,8 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 				"--strategy must be 'auto', 'attach', 'insert' or 'move' (got '" + strategy + "')");
 		require(!(freeLocalPerPartition && keepSource),
 				"--free-local-per-partition drops each source partition once copied; --keep-source keeps the source: choose one");
+		LoadLimits.parse(maxLoad, "--max-load");
+		LoadLimits.parse(criticalLoad, "--critical-load");
 		require(direction.equals("to-s3") || direction.equals("to-local"),
 				"--direction must be 'to-s3' or 'to-local' (got '" + direction + "')");
 		require(verify.equals("count") || verify.equals("checksum"),

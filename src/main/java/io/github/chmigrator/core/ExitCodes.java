@@ -18,6 +18,9 @@ public final class ExitCodes {
 	/** ClickHouse could not be reached, or refused the credentials. */
 	public static final int UNAVAILABLE = 4;
 
+	/** The run stopped itself on purpose ({@code --critical-load}): the live table is whole; rerun to resume. */
+	public static final int STOPPED = 5;
+
 	private ExitCodes() {
 	}
 

@@ -32,6 +32,7 @@ import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.CopyPacing;
 import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.config.LoadLimits;
 import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.ProgressTracker;
@@ -80,8 +81,10 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
-	public OperatorFlags operatorFlags(MigrationSettings settings) {
-		return new OperatorFlags(settings.throttleFlagFile(), settings.postponeCutOverFlagFile());
+	public OperatorFlags operatorFlags(MigrationSettings settings, TableOperations operations) {
+		return new OperatorFlags(settings.throttleFlagFile(), settings.postponeCutOverFlagFile(),
+				LoadLimits.parse(settings.maxLoad(), "--max-load"), LoadLimits.parse(settings.criticalLoad(), "--critical-load"),
+				operations);
 	}
 
 	@Bean
@@ -154,9 +157,9 @@ public class MigrationStepsConfiguration {
 	@Bean
 	public CheckPolicyTasklet checkPolicyTasklet(JobRepository jobRepository, ClickHouseCatalog catalog,
 			TableOperations operations, OwnedTables ownedTables, ProgressImport progressImport,
-			SourceChanges sourceChanges, CopiedPartitions copiedPartitions) {
+			SourceChanges sourceChanges, CopiedPartitions copiedPartitions, OperatorFlags flags) {
 		return new CheckPolicyTasklet(jobRepository, catalog, operations, ownedTables, progressImport, sourceChanges,
-				copiedPartitions);
+				copiedPartitions, flags);
 	}
 
 	@Bean

@@ -20,6 +20,7 @@ import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.MigrationOutcome;
+import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.WorkTableMarker;
 import io.github.chmigrator.migration.SourceChanges;
@@ -59,8 +60,12 @@ public class CheckPolicyTasklet implements Tasklet {
 
 	private final CopiedPartitions copied;
 
+	private final OperatorFlags flags;
+
 	public CheckPolicyTasklet(JobRepository jobRepository, ClickHouseCatalog catalog, TableOperations operations,
-			OwnedTables owned, ProgressImport progress, SourceChanges changes, CopiedPartitions copied) {
+			OwnedTables owned, ProgressImport progress, SourceChanges changes, CopiedPartitions copied,
+			OperatorFlags flags) {
+		this.flags = flags;
 		this.jobRepository = jobRepository;
 		this.copied = copied;
 		this.catalog = catalog;
@@ -77,6 +82,8 @@ public class CheckPolicyTasklet implements Tasklet {
 		TableJobParameters job = TableJobParameters.of(execution.getJobParameters());
 		String version = this.catalog.serverVersion();
 		checkServer(job, execution);
+		// a threshold on a name the server never reports would never throttle
+		this.flags.checkMetrics();
 		TableInfo table = this.checks.table(job);
 		List<StoragePolicy> policies = this.catalog.storagePolicies();
 		boolean toS3 = TableJobParameters.toS3(execution.getJobParameters());

@@ -7,7 +7,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.support.ChildLogs;
@@ -19,10 +22,12 @@ import io.github.chmigrator.support.TestDatabase;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * gh-ost's flag files: while {@code --throttle-flag-file} exists nothing is copied; while
- * {@code --postpone-cut-over-flag-file} exists the work table is kept in step and the table is not
- * swapped; removing the file lets the run go on by itself, and it ends exact.
+ * gh-ost's controls: while {@code --throttle-flag-file} exists, or the load is above
+ * {@code --max-load}, nothing is copied; above {@code --critical-load} the run stops resumably;
+ * while {@code --postpone-cut-over-flag-file} exists the work table is kept in step and the table
+ * is not swapped; removing the file lets the run go on by itself, and it ends exact.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class OperatorFlagsIntegrationTests {
 
 	private static TestDatabase db;
@@ -97,6 +102,63 @@ class OperatorFlagsIntegrationTests {
 		finally {
 			child.destroyForcibly();
 		}
+	}
+
+	@Test
+	void aboveMaxLoadNothingIsCopiedAndAStopLeavesTheLiveTableWhole() throws Exception {
+		String table = "loaded";
+		db.createPartitionedTable(table, 4, 2_000, "");
+		TableFingerprint before = TableFingerprint.of(db, table);
+		Path log = this.workDir.resolve("child.log");
+		// the run's own query counts: Query is at least 1 while it looks
+		Process child = start(log, table, "--max-load", "Query=0");
+		try {
+			ChildLogs.await(child, log, "throttled on --max-load: the server's load is above --max-load (Query=");
+			Thread.sleep(3000);
+			assertThat(db.count(table + "__migrating")).as("rows copied while throttled").isZero();
+
+			child.destroy();
+			assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		}
+		finally {
+			child.destroyForcibly();
+		}
+		assertThat(child.exitValue()).as(ChildLogs.read(log)).isEqualTo(ExitCodes.FAILED);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo("default");
+
+		assertThat(new Migrator(ClickHouseStack.get(), this.workDir).runTable(db, table)).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+	}
+
+	@Test
+	void aboveCriticalLoadTheRunStopsResumably(CapturedOutput output) {
+		String table = "critical";
+		db.createPartitionedTable(table, 4, 2_000, "");
+		TableFingerprint before = TableFingerprint.of(db, table);
+		Migrator migrator = new Migrator(ClickHouseStack.get(), this.workDir);
+
+		int stopped = migrator.runTable(db, table, "--critical-load", "Query=0");
+
+		assertThat(stopped).isEqualTo(ExitCodes.STOPPED);
+		assertThat(output).contains("it_flags.critical: stopped on --critical-load (Query=");
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(TableFingerprint.policy(db, table)).isEqualTo("default");
+		assertThat(migrator.runTable(db, table)).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+	}
+
+	@Test
+	void aMetricTheServerDoesNotReportIsRefusedBeforeAnythingChanges(CapturedOutput output) {
+		String table = "unknown_metric";
+		db.createPartitionedTable(table, 4, 2_000, "");
+
+		int refused = new Migrator(ClickHouseStack.get(), this.workDir).runTable(db, table, "--max-load", "NoSuchMetric=1");
+
+		assertThat(refused).isEqualTo(ExitCodes.INVALID);
+		assertThat(output).contains("[NoSuchMetric], which this server does not report");
+		assertThat(db.tables()).filteredOn((name) -> name.startsWith(table)).containsExactly(table);
 	}
 
 	private Process start(Path log, String table, String... more) throws Exception {
