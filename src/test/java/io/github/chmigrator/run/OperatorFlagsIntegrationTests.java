@@ -68,7 +68,7 @@ class OperatorFlagsIntegrationTests {
 			child.destroyForcibly();
 		}
 		assertThat(child.exitValue()).as(ChildLogs.read(log)).isEqualTo(ExitCodes.OK);
-		assertThat(ChildLogs.read(log)).contains("throttled no more: flag file " + flag + " is gone");
+		assertThat(ChildLogs.read(log)).contains("it_flags.throttled: throttled no more after");
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
 	}
