@@ -55,6 +55,7 @@ public final class CommandLineFlags {
 			new Flag("--postpone-cut-over-flag-file", "migration.postpone-cut-over-flag-file", Kind.TEXT, List.of()),
 			new Flag("--max-load", "migration.max-load", Kind.TEXT, List.of()),
 			new Flag("--critical-load", "migration.critical-load", Kind.TEXT, List.of()),
+			new Flag("--cut-over-window", "migration.cut-over-window", Kind.TEXT, List.of()),
 			new Flag("--accept-source-changes", "migration.accept-source-changes", Kind.SWITCH, List.of()),
 			new Flag("--abort", "migration.abort", Kind.SWITCH, List.of()),
 			new Flag("--dry-run", "migration.dry-run", Kind.SWITCH, List.of()),
@@ -198,6 +199,8 @@ public final class CommandLineFlags {
 				  --max-load M=N,...       pause while a system.metrics / asynchronous_metrics value (or a system.events
 				                           rate per second) is above N, e.g. Query=40,BackgroundMergesAndMutationsPoolTask=16
 				  --critical-load M=N,...  stop (exit 5, resumable) when one is above N
+				  --cut-over-window HH:MM-HH:MM
+				                           cut over only inside this window, UTC (e.g. 22:00-02:00)
 				  --dry-run                print and write (JSON, beside the reports) what the run would do; change nothing
 				  --verify count|checksum  validation depth (default count)
 				  --parallelism N          partitions copied at once (default 1)

@@ -40,6 +40,7 @@ import io.github.chmigrator.core.MigratorException;
  * does not cut over (gh-ost's flag)
  * @param maxLoad {@code METRIC=N,…}: above any, the run pauses (gh-ost's {@code --max-load})
  * @param criticalLoad {@code METRIC=N,…}: above any, the run stops, resumable (gh-ost's {@code --critical-load})
+ * @param cutOverWindow {@code HH:MM-HH:MM} in UTC: the cut-over starts only inside it
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
@@ -51,7 +52,8 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		@DefaultValue("100") int batchPartitions, @DefaultValue("67108864") long batchBytes,
 		@DefaultValue("false") boolean dryRun, @DefaultValue("to-s3") String direction,
 		@DefaultValue("false") boolean freeLocalPerPartition, @DefaultValue("10m") Duration mutationWait,
-		String throttleFlagFile, String postponeCutOverFlagFile, String maxLoad, String criticalLoad) {
+		String throttleFlagFile, String postponeCutOverFlagFile, String maxLoad, String criticalLoad,
+		String cutOverWindow) {
 
 	/** Whether the run moves tables to S3 (the default), not back to local disks. */
 	public boolean toS3() {
@@ -80,6 +82,7 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 				"--free-local-per-partition drops each source partition once copied; --keep-source keeps the source: choose one");
 		LoadLimits.parse(maxLoad, "--max-load");
 		LoadLimits.parse(criticalLoad, "--critical-load");
+		CutOverWindow.parse(cutOverWindow);
 		require(direction.equals("to-s3") || direction.equals("to-local"),
 				"--direction must be 'to-s3' or 'to-local' (got '" + direction + "')");
 		require(verify.equals("count") || verify.equals("checksum"),

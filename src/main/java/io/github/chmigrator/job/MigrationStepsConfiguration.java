@@ -32,6 +32,7 @@ import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.CopyPacing;
 import io.github.chmigrator.migration.DefinitionSync;
 import io.github.chmigrator.migration.MergeControl;
+import io.github.chmigrator.config.CutOverWindow;
 import io.github.chmigrator.config.LoadLimits;
 import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.OwnedTables;
@@ -84,7 +85,7 @@ public class MigrationStepsConfiguration {
 	public OperatorFlags operatorFlags(MigrationSettings settings, TableOperations operations) {
 		return new OperatorFlags(settings.throttleFlagFile(), settings.postponeCutOverFlagFile(),
 				LoadLimits.parse(settings.maxLoad(), "--max-load"), LoadLimits.parse(settings.criticalLoad(), "--critical-load"),
-				operations);
+				CutOverWindow.parse(settings.cutOverWindow()), operations);
 	}
 
 	@Bean

@@ -2,6 +2,7 @@ package io.github.chmigrator.migration;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.chmigrator.clickhouse.TableOperations;
+import io.github.chmigrator.config.CutOverWindow;
 import io.github.chmigrator.config.LoadLimits;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
@@ -51,9 +53,13 @@ public class OperatorFlags {
 	 * @param postpone the postpone-cut-over flag file, {@code null} or blank for none
 	 * @param maxLoad {@code --max-load}
 	 * @param criticalLoad {@code --critical-load}
+	 * @param window {@code --cut-over-window}, {@code null} for none
 	 */
+	private final CutOverWindow window;
+
 	public OperatorFlags(String throttle, String postpone, LoadLimits maxLoad, LoadLimits criticalLoad,
-			TableOperations operations) {
+			CutOverWindow window, TableOperations operations) {
+		this.window = window;
 		this.throttle = path(throttle);
 		this.postpone = path(postpone);
 		this.maxLoad = maxLoad;
@@ -107,9 +113,16 @@ public class OperatorFlags {
 				"the server's load is above --max-load (" + above + "); the run copies nothing more until it is below");
 	}
 
-	/** Whether the cut-over must wait ({@code --postpone-cut-over-flag-file} exists). */
+	/**
+	 * Whether the cut-over must wait: {@code --postpone-cut-over-flag-file} exists, or now is
+	 * outside {@code --cut-over-window}.
+	 */
 	public boolean cutOverPostponed(String table) {
-		return check(this.postpone, table, "cut-over postponed", "keeps the work table in step and does not cut over");
+		boolean flagged = check(this.postpone, table, "cut-over postponed", "keeps the work table in step and does not cut over");
+		boolean outside = this.window != null && waiting(table, "cut-over outside its window",
+				!this.window.contains(Instant.now()), "the cut-over waits for --cut-over-window " + this.window
+						+ "; the run keeps the work table in step meanwhile");
+		return flagged || outside;
 	}
 
 	private boolean check(Path flag, String table, String what, String meaning) {

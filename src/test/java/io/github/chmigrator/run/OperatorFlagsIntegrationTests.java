@@ -105,6 +105,41 @@ class OperatorFlagsIntegrationTests {
 	}
 
 	@Test
+	void outsideTheCutOverWindowNothingIsSwappedAndInsideItTheRunCutsOver() throws Exception {
+		String table = "windowed";
+		db.createPartitionedTable(table, 4, 2_000, "");
+		TableFingerprint before = TableFingerprint.of(db, table);
+		java.time.LocalTime now = java.time.LocalTime.now(java.time.ZoneOffset.UTC);
+		String later = window(now.plusHours(2), now.plusHours(3));
+		Path log = this.workDir.resolve("child.log");
+		Process child = start(log, table, "--cut-over-window", later);
+		try {
+			ChildLogs.await(child, log, "cut-over outside its window: the cut-over waits for --cut-over-window");
+			assertThat(TableFingerprint.policy(db, table)).as("not swapped").isEqualTo("default");
+
+			child.destroy();
+			assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		}
+		finally {
+			child.destroyForcibly();
+		}
+		assertThat(child.exitValue()).as(ChildLogs.read(log)).isEqualTo(ExitCodes.FAILED);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+
+		int inside = new Migrator(ClickHouseStack.get(), this.workDir).runTable(db, table, "--cut-over-window",
+				window(now.minusHours(1), now.plusHours(1)));
+
+		assertThat(inside).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+	}
+
+	private static String window(java.time.LocalTime start, java.time.LocalTime end) {
+		java.time.format.DateTimeFormatter minutes = java.time.format.DateTimeFormatter.ofPattern("HH:mm");
+		return start.format(minutes) + "-" + end.format(minutes);
+	}
+
+	@Test
 	void aboveMaxLoadNothingIsCopiedAndAStopLeavesTheLiveTableWhole() throws Exception {
 		String table = "loaded";
 		db.createPartitionedTable(table, 4, 2_000, "");
