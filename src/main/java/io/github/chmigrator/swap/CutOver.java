@@ -118,6 +118,10 @@ class CutOver {
 			JobExecution execution) throws InterruptedException {
 		String state = context.getString(STATE, "");
 		if (this.flags.throttled(job.qualifiedTable())) {
+			// a pause may be long: merges on the source run meanwhile, and the cut-over starts over after it
+			this.merges.release(job.database(), job.table(), HOLDER);
+			context.remove(MERGES_STOPPED_AT);
+			context.putString(STATE, "");
 			Thread.sleep(1000);
 			return false;
 		}
