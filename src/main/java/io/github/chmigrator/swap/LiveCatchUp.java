@@ -54,7 +54,8 @@ import io.github.chmigrator.partition.PartitionPlanner;
  * <p>ExecutionContext keys (of the {@code swapTables} step): {@value #RECOPIED_PREFIX}{@code <id>} what
  * a re-copy copied ({@code name:hash,…|blocks|patch parts}), replacing the worker's record;
  * {@code catchUpBlocks.<id>}, {@code catchUpParts.<id>} what catch-ups copied on top;
- * {@value #TODO} the partitions left in the round; {@value #ROUND} rounds so far;
+ * {@value #TODO} the partitions of the round left to copy again; {@value #MOVES} those with new
+ * parts only, moved together once the others are done; {@value #ROUND} rounds so far;
  * {@value #REBUILT} set once the work table was made anew (every worker record void);
  * {@value #REBUILDING} set while it is being made anew.
  */
@@ -63,6 +64,8 @@ class LiveCatchUp {
 	static final String RECOPIED_PREFIX = "recopied.";
 
 	static final String TODO = "catchUp.todo";
+
+	static final String MOVES = "catchUp.moves";
 
 	static final String ROUND = "catchUp.round";
 
@@ -112,19 +115,14 @@ class LiveCatchUp {
 
 	}
 
-	/** The workers' records that this step needs, by partition id, kept small (names and blocks). */
-	static Map<String, Copied> fromWorkers(Iterable<CopiedPartition> partitions) {
-		Map<String, Copied> copied = new LinkedHashMap<>();
-		for (CopiedPartition partition : partitions) {
-			ExecutionContext context = partition.context();
-			copied.put(partition.planned().partitionId(), new Copied(names(context.getString(PartitionPlanner.COPIED_PARTS, "")),
-					PartitionDiff.parseHashes(context.getString(PartitionPlanner.COPIED_HASHES, "")), partition.blocks(),
-					names(context.getString(PartitionPlanner.COPIED_PATCHES, "")),
-					context.containsKey(PartitionPlanner.IMPORTED),
-					context.containsKey(PartitionPlanner.DEFERRED) || !partition.done(),
-					context.containsKey(PartitionPlanner.IMPORTED) ? partition.copiedRows() : 0));
-		}
-		return copied;
+	/** What this step needs of a worker's record, kept small (names, hashes, blocks, patch parts). */
+	static Copied fromWorker(CopiedPartition partition) {
+		ExecutionContext context = partition.context();
+		boolean imported = context.containsKey(PartitionPlanner.IMPORTED);
+		return new Copied(names(context.getString(PartitionPlanner.COPIED_PARTS, "")),
+				PartitionDiff.parseHashes(context.getString(PartitionPlanner.COPIED_HASHES, "")), partition.blocks(),
+				names(context.getString(PartitionPlanner.COPIED_PATCHES, "")), imported,
+				context.containsKey(PartitionPlanner.DEFERRED) || !partition.done(), imported ? partition.copiedRows() : 0);
 	}
 
 	/**
@@ -150,36 +148,38 @@ class LiveCatchUp {
 		if (!definitionCarried(job, workers, context)) {
 			return true;
 		}
-		List<String> todo = Arrays.stream(context.getString(TODO, "").split(",")).filter((id) -> !id.isEmpty()).toList();
 		if (!context.containsKey(TODO)) {
 			return startRound(job, workers, context);
 		}
-		if (todo.isEmpty()) {
-			context.remove(TODO);
-			return true;
-		}
-		String partitionId = todo.get(0);
-		PartitionDiff diff = diff(copied(partitionId, workers, context),
-				this.operations.activeParts(job.database(), job.table(), partitionId),
-				CatchUp.mergesKeepRows(this.catalog, job.database(), job.table()),
-				this.operations.patchParts(job.database(), job.table()).getOrDefault(partitionId, Set.of()));
-		if (diff.kind() == PartitionDiff.Kind.RECOPY) {
+		List<String> todo = ids(context.getString(TODO, ""));
+		if (!todo.isEmpty()) {
+			// a partition to copy again, as of the round's read: read again, it is copied as it is now
+			String partitionId = todo.get(0);
 			context.putString(TODO, String.join(",", todo.subList(1, todo.size())));
-			copyAgain(job, partitionId, diff.reason(), workers, context);
+			PartitionDiff diff = diff(copied(partitionId, workers, context),
+					this.operations.activeParts(job.database(), job.table(), partitionId),
+					CatchUp.mergesKeepRows(this.catalog, job.database(), job.table()),
+					this.operations.patchParts(job.database(), job.table()).getOrDefault(partitionId, Set.of()));
+			if (diff.kind() == PartitionDiff.Kind.RECOPY) {
+				copyAgain(job, partitionId, diff.reason(), workers, context);
+			}
 			return true;
 		}
-		// the partitions to copy again came first: the rest of the round has new parts, moved together
-		context.putString(TODO, "");
-		Set<String> rest = Set.copyOf(todo);
-		this.catchUp.step(job.database(), job.table(), job.workTable(), job.stagingTable(), () -> {
-			Map<String, List<PartInfo>> fresh = new LinkedHashMap<>();
-			differences(job.database(), job.table(), workers, context).forEach((id, now) -> {
-				if (rest.contains(id) && now.kind() == PartitionDiff.Kind.NEW_PARTS) {
-					fresh.put(id, now.newParts());
-				}
-			});
-			return fresh;
-		}, false, context, execution);
+		// the rest of the round has new parts only: moved together, found with one read of the table's parts
+		Set<String> moves = Set.copyOf(ids(context.getString(MOVES, "")));
+		context.remove(TODO);
+		context.remove(MOVES);
+		if (!moves.isEmpty()) {
+			this.catchUp.step(job.database(), job.table(), job.workTable(), job.stagingTable(), () -> {
+				Map<String, List<PartInfo>> fresh = new LinkedHashMap<>();
+				differences(job.database(), job.table(), workers, context).forEach((id, now) -> {
+					if (moves.contains(id) && now.kind() == PartitionDiff.Kind.NEW_PARTS) {
+						fresh.put(id, now.newParts());
+					}
+				});
+				return fresh;
+			}, false, context, execution);
+		}
 		return true;
 	}
 
@@ -241,15 +241,12 @@ class LiveCatchUp {
 					+ "the cut-over", job.qualifiedTable(), round);
 			return false;
 		}
-		// the partitions to copy again first, then those with new parts only
-		List<String> todo = new ArrayList<>();
-		differences.forEach((id, diff) -> {
-			if (diff.kind() == PartitionDiff.Kind.RECOPY) {
-				todo.add(id);
-			}
-		});
-		differences.keySet().stream().filter((id) -> !todo.contains(id)).forEach(todo::add);
-		context.putString(TODO, String.join(",", todo));
+		// the partitions to copy again one by one, then those with new parts only, together
+		List<String> recopies = new ArrayList<>();
+		List<String> moves = new ArrayList<>();
+		differences.forEach((id, diff) -> ((diff.kind() == PartitionDiff.Kind.RECOPY) ? recopies : moves).add(id));
+		context.putString(TODO, String.join(",", recopies));
+		context.putString(MOVES, String.join(",", moves));
 		return true;
 	}
 
@@ -444,12 +441,17 @@ class LiveCatchUp {
 			}
 		}
 		context.remove(TODO);
+		context.remove(MOVES);
 		// the staging table is made anew too, under a UUID of its own (the dropped one's may still be held)
 		this.owned.forget(execution, OwnedTables.STAGING);
 		context.putString(REBUILT, "true");
 		context.remove(REBUILDING);
 		logger.info("Table {}: made {} anew; {} partitions are copied again", job.qualifiedTable(), job.workTable(),
 				workers.size());
+	}
+
+	private static List<String> ids(String list) {
+		return Arrays.stream(list.split(",")).filter((id) -> !id.isEmpty()).toList();
 	}
 
 	private static Set<String> names(String list) {

@@ -246,7 +246,8 @@ public class SwapTablesTasklet implements Tasklet {
 	private synchronized Map<String, LiveCatchUp.Copied> wholeRecords(StepExecution step) {
 		if (this.wholeFor == null || !this.wholeFor.getKey().equals(step.getId())) {
 			Map<String, LiveCatchUp.Copied> records = new LinkedHashMap<>();
-			this.copied.forEach(step.getJobExecution(), (partition) -> records.putAll(LiveCatchUp.fromWorkers(List.of(partition))));
+			this.copied.forEach(step.getJobExecution(),
+					(partition) -> records.put(partition.planned().partitionId(), LiveCatchUp.fromWorker(partition)));
 			this.wholeFor = Map.entry(step.getId(), records);
 		}
 		return this.wholeFor.getValue();
