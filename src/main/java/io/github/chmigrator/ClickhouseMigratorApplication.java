@@ -30,6 +30,7 @@ import io.github.chmigrator.clickhouse.ClickHouseException;
 import io.github.chmigrator.clickhouse.ClickHouseSettings;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.config.MigrationSettings;
+import io.github.chmigrator.config.ReportSettings;
 import io.github.chmigrator.config.S3Settings;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
@@ -44,6 +45,7 @@ import io.github.chmigrator.partition.CopiedPartitions;
 import io.github.chmigrator.report.ReportWriter;
 import io.github.chmigrator.run.DatabaseRunner;
 import io.github.chmigrator.run.DryRun;
+import io.github.chmigrator.run.JobControl;
 import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.RunReports;
@@ -161,10 +163,11 @@ public class ClickhouseMigratorApplication {
 	@Bean
 	MigrationCommand migrationCommand(TableRunner tableRunner, TableAbort tableAbort, ClickHouseCatalog catalog,
 			TableOperations operations, ReportWriter reportWriter,
-			JobRepository jobRepository, ObjectProvider<RunListener> listeners, ClickHouseSettings clickhouse,
+			JobRepository jobRepository, JobOperator jobOperator, ReportSettings reports,
+			ObjectProvider<RunListener> listeners, ClickHouseSettings clickhouse,
 			MigrationSettings migration, S3Settings s3, @Value("${migrator.node-result:}") String nodeResult) {
 		return new MigrationCommand(tableRunner, tableAbort, new DatabaseRunner(catalog, tableRunner), new RunReports(reportWriter),
-				new JobHistory(jobRepository), new DryRun(catalog, operations, reportWriter), listeners.orderedStream().toList(),
+				new JobHistory(jobRepository), new JobControl(jobRepository, jobOperator, reports.path()), new DryRun(catalog, operations, reportWriter), listeners.orderedStream().toList(),
 				clickhouse, migration, s3, nodeResult.isBlank() ? null : Path.of(nodeResult));
 	}
 

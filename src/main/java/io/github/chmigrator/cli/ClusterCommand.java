@@ -217,7 +217,7 @@ public final class ClusterCommand {
 			throws IOException, InterruptedException {
 		Instant start = Instant.now();
 		if (this.signals.get() > 0) {
-			return ClusterReport.NodeReport.failed(node.name(), ExitCodes.FAILED, "not started: a stop was requested", 0);
+			return ClusterReport.NodeReport.failed(node.name(), ExitCodes.STOPPED, "not started: a stop was requested", 0);
 		}
 		Path result = Files.createTempFile("clickhouse-migrator-node-", ".json");
 		try {

@@ -23,7 +23,7 @@ public final class CommandLineFlags {
 
 	enum Kind {
 
-		TEXT, PORT, DECIMAL, COUNT, ID, BYTES, SWITCH, CHOICE
+		TEXT, PORT, DECIMAL, COUNT, NUMBER, ID, OPTIONAL_ID, BYTES, SWITCH, CHOICE
 
 	}
 
@@ -62,6 +62,14 @@ public final class CommandLineFlags {
 			new Flag("--verify", "migration.verify", Kind.CHOICE, List.of("count", "checksum")),
 			new Flag("--restart", "migration.restart", Kind.ID, List.of()),
 			new Flag("--list", "migration.list", Kind.SWITCH, List.of()),
+			new Flag("--stop", "migration.stop", Kind.ID, List.of()),
+			new Flag("--status", "migration.status", Kind.OPTIONAL_ID, List.of()),
+			new Flag("--json", "migration.json", Kind.SWITCH, List.of()),
+			new Flag("--max-parts-in-partition", "migration.max-parts-in-partition", Kind.NUMBER, List.of()),
+			new Flag("--min-free-local-bytes", "migration.min-free-local-bytes", Kind.BYTES, List.of()),
+			new Flag("--max-replica-delay", "migration.max-replica-delay", Kind.NUMBER, List.of()),
+			new Flag("--hooks-path", "migration.hooks.path", Kind.TEXT, List.of()),
+			new Flag("--hooks-status-interval", "migration.hooks.status-interval", Kind.COUNT, List.of()),
 			new Flag("--progress-file", "migration.progress-file", Kind.TEXT, List.of()));
 
 	private CommandLineFlags() {
@@ -102,6 +110,9 @@ public final class CommandLineFlags {
 				continue;
 			}
 			String value = inlineValue;
+			if (value == null && flag.kind() == Kind.OPTIONAL_ID && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
+				value = "last";
+			}
 			if (value == null) {
 				if (i + 1 >= args.length) {
 					throw invalid(name + " needs a value");
@@ -131,7 +142,10 @@ public final class CommandLineFlags {
 			case DECIMAL -> require(flag, value, (v) -> isDecimal(v) && new BigDecimal(v).signum() >= 0,
 					"a number of seconds, 0 or more");
 			case COUNT -> require(flag, value, (v) -> isInteger(v) && Integer.parseInt(v) >= 1, "a whole number, 1 or more");
+			case NUMBER -> require(flag, value, (v) -> v.matches("\\d{1,9}"), "a whole number, 0 for none");
 			case ID -> require(flag, value, (v) -> v.matches("\\d{1,18}"), "a JobInstance id");
+			case OPTIONAL_ID -> require(flag, value, (v) -> v.equals("last") || v.matches("\\d{1,18}"),
+					"a JobInstance id, or nothing for the last run");
 			case BYTES -> require(flag, value, (v) -> v.matches("\\d{1,18}"), "a number of bytes, 0 for no limit");
 			case CHOICE -> {
 				String choice = require(flag, value.toLowerCase(), flag.choices()::contains,
@@ -168,6 +182,8 @@ public final class CommandLineFlags {
 				       clickhouse-migrator --mode full --db DB [options]
 				       clickhouse-migrator --restart JOB_INSTANCE_ID
 				       clickhouse-migrator --list
+				       clickhouse-migrator --stop JOB_INSTANCE_ID
+				       clickhouse-migrator --status [JOB_INSTANCE_ID] [--json]
 				       clickhouse-migrator --cluster NAME | --hosts H1[:PORT],H2[:PORT] [--node-parallelism N] ...
 
 				  --mode single|full       one table, or every eligible table of --db (default single)
@@ -201,6 +217,22 @@ public final class CommandLineFlags {
 				  --critical-load M=N,...  stop (exit 5, resumable) when one is above N
 				  --cut-over-window HH:MM-HH:MM
 				                           cut over only inside this window, UTC (e.g. 22:00-02:00)
+				  --max-parts-in-partition N
+				                           pause while a partition of the table or its work table has more than N
+				                           active parts (default 0: no limit)
+				  --min-free-local-bytes N stop (exit 5, resumable) when a local disk has less than N bytes free
+				                           (default 0: no check)
+				  --max-replica-delay SEC  pause while the table's replica is more than SEC behind (Replicated
+				                           tables; default 0: no check)
+				  --hooks-path DIR         run DIR/on-startup*, on-validated*, on-before-cut-over*, on-success*,
+				                           on-failure*, on-status* with CH_MIGRATOR_* variables; a failing on-startup
+				                           or on-before-cut-over stops the run (exit 5), the live table whole
+				  --hooks-status-interval SEC
+				                           seconds between on-status calls (default 60)
+				  --stop ID                stop job instance ID's running execution at its next safe point
+				                           (from any shell or host sharing the JobRepository); --restart ID resumes
+				  --status [ID] [--json]   the live status of job instance ID's run (default: the last one), from
+				                           <report-path>/status-ID.json and the JobRepository
 				  --dry-run                print and write (JSON, beside the reports) what the run would do; change nothing
 				  --verify count|checksum  validation depth (default count)
 				  --parallelism N          partitions copied at once (default 1)
@@ -222,7 +254,8 @@ public final class CommandLineFlags {
 
 				exit codes: 0 migrated (or already migrated), 1 failed (rerun to resume), 2 invalid input,
 				            3 table locked by another run, 4 ClickHouse unreachable or credentials refused,
-				            5 stopped on --critical-load (rerun to resume);
+				            5 stopped (--stop, SIGTERM, --critical-load, --min-free-local-bytes, a failing hook;
+				              the live table whole; rerun or --restart to resume);
 				            a cluster run: 0 when every node succeeded, else the highest node exit code
 				""";
 	}

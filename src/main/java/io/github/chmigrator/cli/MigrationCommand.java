@@ -19,6 +19,7 @@ import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.Sizes;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.run.DatabaseRunner;
+import io.github.chmigrator.run.JobControl;
 import io.github.chmigrator.run.JobHistory;
 import io.github.chmigrator.run.RunListener;
 import io.github.chmigrator.run.NodeResult;
@@ -48,6 +49,8 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 
 	private final JobHistory history;
 
+	private final JobControl control;
+
 	private final List<RunListener> listeners;
 
 	private final ClickHouseSettings clickhouse;
@@ -63,7 +66,7 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 	private int exitCode = ExitCodes.OK;
 
 	public MigrationCommand(TableRunner tables, TableAbort aborts, DatabaseRunner databases, RunReports runReports,
-			JobHistory history, DryRun dryRun, List<RunListener> listeners, ClickHouseSettings clickhouse,
+			JobHistory history, JobControl control, DryRun dryRun, List<RunListener> listeners, ClickHouseSettings clickhouse,
 			MigrationSettings migration, S3Settings s3, Path nodeResult) {
 		this.nodeResult = nodeResult;
 		this.dryRun = dryRun;
@@ -72,6 +75,7 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 		this.databases = databases;
 		this.runReports = runReports;
 		this.history = history;
+		this.control = control;
 		this.listeners = listeners;
 		this.clickhouse = clickhouse;
 		this.migration = migration;
@@ -85,6 +89,14 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 			this.migration.validate();
 			if (this.migration.list()) {
 				this.history.print(System.out);
+				return;
+			}
+			if (this.migration.stop() != null) {
+				this.exitCode = this.control.stop(this.migration.stop());
+				return;
+			}
+			if (this.migration.statusRequested()) {
+				this.exitCode = this.control.status(this.migration.status(), this.migration.json(), System.out);
 				return;
 			}
 			if (this.migration.dryRun()) {
@@ -102,6 +114,11 @@ public class MigrationCommand implements ApplicationRunner, ExitCodeGenerator {
 			logger.error(ex.getMessage());
 			this.exitCode = ex.exitCode();
 			result = new NodeResult(this.exitCode, ex.getMessage(), List.of());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			this.exitCode = ExitCodes.FAILED;
+			return;
 		}
 		writeNodeResult(result);
 	}

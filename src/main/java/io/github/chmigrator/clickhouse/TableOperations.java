@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -264,6 +265,43 @@ public class TableOperations {
 						+ "WHERE metric IN (" + list + ")" : "") + " SETTINGS system_events_show_zero_values = 1",
 				(row) -> figures.put(row.getString(1) + ":" + row.getString(2), row.getDouble(3)));
 		return figures;
+	}
+
+	/**
+	 * The partition with the most active parts among these tables of the database, as
+	 * {@code table/partition_id} to its count; {@code null} when they have no parts.
+	 */
+	public Map.Entry<String, Long> busiestPartition(String database, Collection<String> tables) {
+		return this.client.queryFirst("""
+				SELECT table, partition_id, count() AS parts FROM system.parts
+				WHERE database = %s AND table IN (%s) AND active
+				GROUP BY table, partition_id ORDER BY parts DESC LIMIT 1""".formatted(Sql.literal(database),
+				literals(tables)), (row) -> Map.entry(row.getString(1) + "/" + row.getString(2), row.getLong(3)))
+			.orElse(null);
+	}
+
+	/**
+	 * Rows written so far by the {@code INSERT … SELECT}s into a table that are running now (from
+	 * {@code system.processes}): the progress inside a long partition copied by {@code insert}.
+	 */
+	public long rowsBeingInserted(String database, String table) {
+		return this.client.queryFirst("SELECT sum(written_rows) FROM system.processes WHERE query LIKE %s"
+			.formatted(Sql.literal("INSERT INTO " + Sql.qualified(database, table).replace("\\", "\\\\")
+					.replace("%", "\\%").replace("_", "\\_") + " %")), (row) -> row.getLong(1)).orElse(0L);
+	}
+
+	/** The free bytes of each of the server's local disks, by disk name. */
+	public Map<String, Long> localDiskFreeSpace() {
+		Map<String, Long> free = new TreeMap<>();
+		this.client.query("SELECT name, free_space FROM system.disks WHERE type = 'Local'",
+				(row) -> free.put(row.getString(1), row.getLong(2)));
+		return free;
+	}
+
+	/** How far the table's replica on this server is behind, in seconds; 0 for a table that is not Replicated. */
+	public long replicaDelaySeconds(String database, String table) {
+		return this.client.queryFirst("SELECT max(absolute_delay) FROM system.replicas WHERE database = %s AND table = %s"
+			.formatted(Sql.literal(database), Sql.literal(table)), (row) -> row.getLong(1)).orElse(0L);
 	}
 
 	/**

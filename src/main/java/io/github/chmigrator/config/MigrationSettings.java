@@ -41,6 +41,13 @@ import io.github.chmigrator.core.MigratorException;
  * @param maxLoad {@code METRIC=N,…}: above any, the run pauses (gh-ost's {@code --max-load})
  * @param criticalLoad {@code METRIC=N,…}: above any, the run stops, resumable (gh-ost's {@code --critical-load})
  * @param cutOverWindow {@code HH:MM-HH:MM} in UTC: the cut-over starts only inside it
+ * @param stop a JobInstance id whose running execution is asked to stop (Spring Batch's stop)
+ * @param status {@code last} or a JobInstance id whose live status is printed instead of migrating
+ * @param json {@code --status} prints JSON
+ * @param maxPartsInPartition pause while a partition of the source or the work table has more active
+ * parts than this, 0 for no limit
+ * @param minFreeLocalBytes stop (exit 5) when a local disk of the server has less free space, 0 for no check
+ * @param maxReplicaDelay pause while a replica of a Replicated source is further behind (seconds), 0 for no check
  */
 @ConfigurationProperties("migration")
 public record MigrationSettings(@DefaultValue("single") String mode, String db, String table,
@@ -53,11 +60,18 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		@DefaultValue("false") boolean dryRun, @DefaultValue("to-s3") String direction,
 		@DefaultValue("false") boolean freeLocalPerPartition, @DefaultValue("10m") Duration mutationWait,
 		String throttleFlagFile, String postponeCutOverFlagFile, String maxLoad, String criticalLoad,
-		String cutOverWindow) {
+		String cutOverWindow, Long stop, String status, @DefaultValue("false") boolean json,
+		@DefaultValue("0") int maxPartsInPartition, @DefaultValue("0") long minFreeLocalBytes,
+		@DefaultValue("0") int maxReplicaDelay) {
 
 	/** Whether the run moves tables to S3 (the default), not back to local disks. */
 	public boolean toS3() {
 		return !direction.equals("to-local");
+	}
+
+	/** Whether {@code --status} was asked for: print a run's status instead of migrating. */
+	public boolean statusRequested() {
+		return this.status != null && !this.status.isBlank();
 	}
 
 	/** Rejects values no run can start with, naming the flag. */
@@ -69,7 +83,10 @@ public record MigrationSettings(@DefaultValue("single") String mode, String db, 
 		require(batchBytes >= 0, "--batch-bytes must be 0 (no batches) or more (got " + batchBytes + ")");
 		require(!dryRun || (this.restart == null && !this.list && !this.abort),
 				"--dry-run plans a table (--mode single) or a database (--mode full): not with --restart, --list or --abort");
-		if (this.restart != null || this.list) {
+		require(maxPartsInPartition >= 0, "--max-parts-in-partition must be 0 (no limit) or more (got " + maxPartsInPartition + ")");
+		require(maxReplicaDelay >= 0, "--max-replica-delay must be 0 (no check) or more seconds (got " + maxReplicaDelay + ")");
+		require(minFreeLocalBytes >= 0, "--min-free-local-bytes must be 0 (no check) or more (got " + minFreeLocalBytes + ")");
+		if (this.restart != null || this.list || this.stop != null || statusRequested()) {
 			return;
 		}
 		require(mode.equals("single") || mode.equals("full"), "--mode must be 'single' or 'full' (got '" + mode + "')");

@@ -112,7 +112,7 @@ public class CopyPartitionTasklet implements Tasklet {
 			return RepeatStatus.CONTINUABLE;
 		}
 		boolean whole = TableJobParameters.sourceWhole(parameters);
-		if (state.isEmpty() && this.flags.throttled(job.qualifiedTable())) {
+		if (state.isEmpty() && this.flags.throttled(job)) {
 			// nothing copied yet: wait a second and ask again (a stop is seen between two calls)
 			Thread.sleep(1000);
 			return RepeatStatus.CONTINUABLE;

@@ -18,7 +18,11 @@ public final class ExitCodes {
 	/** ClickHouse could not be reached, or refused the credentials. */
 	public static final int UNAVAILABLE = 4;
 
-	/** The run stopped itself on purpose ({@code --critical-load}): the live table is whole; rerun to resume. */
+	/**
+	 * The run stopped on purpose ({@code --stop}, SIGTERM, {@code --critical-load},
+	 * {@code --min-free-local-bytes}, a failing {@code on-startup} or {@code on-before-cut-over}
+	 * hook): the live table is whole; rerun or {@code --restart} to resume.
+	 */
 	public static final int STOPPED = 5;
 
 	private ExitCodes() {

@@ -15,6 +15,7 @@ import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.partition.StepExecutionSplitter;
 import org.springframework.batch.core.partition.support.DefaultStepExecutionAggregator;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
@@ -22,6 +23,7 @@ import org.springframework.core.task.TaskExecutor;
 
 import io.github.chmigrator.copy.CopyBatch;
 import io.github.chmigrator.migration.OperatorFlags;
+import io.github.chmigrator.migration.ProgressTracker;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PlanOrderSplitter;
 import io.github.chmigrator.partition.PlanOrderSplitter.Start;
@@ -64,13 +66,19 @@ public class BatchingPartitionHandler implements PartitionHandler {
 
 	private final OperatorFlags flags;
 
+	private final ProgressTracker progress;
+
+	private final JobRepository jobRepository;
+
 	/**
 	 * @param batches {@code null} to run every partition on its own
 	 * @param flags the operator's flag files: a throttled run starts no group
 	 */
 	public BatchingPartitionHandler(Step step, TaskExecutor executor, CopyBatch batches, int maxPartitions,
-			long maxBytes, OperatorFlags flags) {
+			long maxBytes, OperatorFlags flags, ProgressTracker progress, JobRepository jobRepository) {
 		this.flags = flags;
+		this.progress = progress;
+		this.jobRepository = jobRepository;
 		this.step = step;
 		this.executor = executor;
 		this.batches = batches;
@@ -87,7 +95,7 @@ public class BatchingPartitionHandler implements PartitionHandler {
 		List<List<Start>> groups = (this.batches != null)
 				? this.batches.groups(starts, jobExecution.getJobParameters(), this.maxPartitions, this.maxBytes)
 				: starts.stream().map(List::of).toList();
-		Workers workers = new Workers(jobExecution, managerStepExecution.getStepName());
+		Workers workers = new Workers(jobExecution, managerStepExecution.getStepName(), this.jobRepository);
 		List<Future<?>> tasks = new ArrayList<>();
 		for (List<Start> group : groups) {
 			FutureTask<Void> task = new FutureTask<>(() -> {
@@ -108,9 +116,12 @@ public class BatchingPartitionHandler implements PartitionHandler {
 	}
 
 	private void run(PlanOrderSplitter planned, List<Start> group, Workers workers) throws Exception {
-		String table = TableJobParameters.of(workers.jobExecution.getJobParameters()).qualifiedTable();
-		while (this.flags.throttled(table) && !workers.stopRequested()) {
+		TableJobParameters job = TableJobParameters.of(workers.jobExecution.getJobParameters());
+		for (int second = 1; !workers.stopRequested() && this.flags.throttled(job); second++) {
 			Thread.sleep(1000);
+			if (second % 5 == 0) {
+				workers.readStop();
+			}
 		}
 		if (workers.stopRequested()) {
 			workers.notStarted.addAndGet(group.size());
@@ -118,6 +129,8 @@ public class BatchingPartitionHandler implements PartitionHandler {
 		}
 		JobExecution copy = workers.copyOfJobExecution();
 		List<StepExecution> executions = planned.create(group, copy);
+		List<String> partitions = group.stream().map((start) -> start.planner().partitionName(start.index())).toList();
+		this.progress.started(job.qualifiedTable(), partitions);
 		try {
 			if (executions.size() > 1) {
 				this.batches.copy(executions);
@@ -129,6 +142,7 @@ public class BatchingPartitionHandler implements PartitionHandler {
 			}
 		}
 		finally {
+			this.progress.ended(job.qualifiedTable(), partitions);
 			workers.ran(executions, copy);
 		}
 	}
@@ -146,7 +160,10 @@ public class BatchingPartitionHandler implements PartitionHandler {
 
 		private final AtomicBoolean stopSeen = new AtomicBoolean();
 
-		Workers(JobExecution jobExecution, String stepName) {
+		private final JobRepository jobRepository;
+
+		Workers(JobExecution jobExecution, String stepName, JobRepository jobRepository) {
+			this.jobRepository = jobRepository;
 			this.jobExecution = jobExecution;
 			this.sum = new StepExecution(0, stepName + ":workers", jobExecution);
 			this.sum.setStatus(BatchStatus.COMPLETED);
@@ -158,6 +175,17 @@ public class BatchingPartitionHandler implements PartitionHandler {
 			// JobOperator.stop records the job STOPPED at once (it sets an end time), STOPPING otherwise
 			return this.jobExecution.isStopping() || this.jobExecution.isStopped() || this.stopSeen.get()
 					|| this.notStarted.get() > 0;
+		}
+
+		/**
+		 * Reads the job's status from the JobRepository: a {@code --stop} from another process (or
+		 * host) is seen there, and by the workers' steps once they run, not while no step runs.
+		 */
+		void readStop() {
+			JobExecution recorded = this.jobRepository.getJobExecution(this.jobExecution.getId());
+			if (recorded != null && (recorded.isStopping() || recorded.isStopped())) {
+				this.stopSeen.set(true);
+			}
 		}
 
 		JobExecution copyOfJobExecution() {

@@ -21,8 +21,9 @@ import io.github.chmigrator.migration.TableJobParameters;
  * SIGTERM or Ctrl-C (SIGINT) while tables migrate: every job this process runs is asked to stop.
  * Spring Batch stops a step between two of its calls, so the partition phase in flight (a copy, a
  * drop) completes and is recorded first; the jobs end {@code STOPPED}, release their table locks
- * and write their reports, no further table is started, and the process exits with code 1: the
- * same command resumes. A second signal exits at once (the next run recovers the jobs left
+ * and write their reports, no further table is started, and the process exits with code 5
+ * ({@code ExitCodes.STOPPED}): the same command resumes. {@code --stop ID} from another process
+ * stops a run the same way, through the JobRepository. A second signal exits at once (the next run recovers the jobs left
  * {@code STARTED}). The signals are handled before the JVM starts shutting down, so the
  * JobRepository is still open to record the stop.
  */

@@ -56,8 +56,9 @@ public class MigrationJobConfiguration {
 	public Job migrateTable(JobRepository jobRepository, Step checkPolicy, Step cloneSchema, Step planPartitions,
 			Step copyPartitions, Step validateTable, Step swapTables, Step setPolicy, Step planMoves, Step movePartitions,
 			Step validateMoves, ReportWriter reportWriter,
-			ProgressFileExporter progressFile, GracefulStop gracefulStop) {
+			ProgressFileExporter progressFile, GracefulStop gracefulStop, LiveStatus liveStatus) {
 		return new JobBuilder(JOB_NAME, jobRepository).listener(gracefulStop)
+			.listener(liveStatus)
 			.listener(progressFile)
 			.listener(reportWriter)
 			.start(checkPolicy)
@@ -114,10 +115,10 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Step copyPartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			Step copyPartition, PartitionPlanner partitionPlanner, MigrationSettings settings, StepOutcomeListener listener,
-			CopyBatch copyBatch, CopiedPartitions copiedPartitions, OperatorFlags flags) {
+			CopyBatch copyBatch, CopiedPartitions copiedPartitions, OperatorFlags flags, ProgressTracker progress) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(copyPartition,
 				partitionExecutor(settings.parallelism()), copyBatch, settings.batchPartitions(), settings.batchBytes(),
-				flags);
+				flags, progress, jobRepository);
 		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,
 					PartitionPlanner.WORKER_STEP))
@@ -180,9 +181,10 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Step movePartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			Step movePartition, PartitionPlanner partitionPlanner, MigrationSettings settings,
-			StepOutcomeListener listener, CopiedPartitions copiedPartitions, OperatorFlags flags) {
+			StepOutcomeListener listener, CopiedPartitions copiedPartitions, OperatorFlags flags,
+			ProgressTracker progress) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(movePartition,
-				partitionExecutor(settings.parallelism()), null, 1, 0, flags);
+				partitionExecutor(settings.parallelism()), null, 1, 0, flags, progress, jobRepository);
 		return new StepBuilder("movePartitions", jobRepository)
 			.partitioner(PartitionPlanner.MOVE_WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,

@@ -19,6 +19,7 @@ import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.ClickHouseClient;
 import io.github.chmigrator.clickhouse.QueryLog;
 import io.github.chmigrator.clickhouse.TableOperations;
+import io.github.chmigrator.config.HookSettings;
 import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.config.ReportSettings;
 import io.github.chmigrator.copy.AttachPartitionStrategy;
@@ -31,9 +32,8 @@ import io.github.chmigrator.legacy.ProgressFileExporter;
 import io.github.chmigrator.legacy.ProgressImport;
 import io.github.chmigrator.migration.CopyPacing;
 import io.github.chmigrator.migration.DefinitionSync;
+import io.github.chmigrator.migration.Hooks;
 import io.github.chmigrator.migration.MergeControl;
-import io.github.chmigrator.config.CutOverWindow;
-import io.github.chmigrator.config.LoadLimits;
 import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.OwnedTables;
 import io.github.chmigrator.migration.ProgressTracker;
@@ -82,10 +82,9 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
-	public OperatorFlags operatorFlags(MigrationSettings settings, TableOperations operations) {
-		return new OperatorFlags(settings.throttleFlagFile(), settings.postponeCutOverFlagFile(),
-				LoadLimits.parse(settings.maxLoad(), "--max-load"), LoadLimits.parse(settings.criticalLoad(), "--critical-load"),
-				CutOverWindow.parse(settings.cutOverWindow()), operations);
+	public OperatorFlags operatorFlags(MigrationSettings settings, TableOperations operations,
+			ProgressTracker progress) {
+		return new OperatorFlags(settings, operations, progress);
 	}
 
 	@Bean
@@ -105,8 +104,19 @@ public class MigrationStepsConfiguration {
 	}
 
 	@Bean
-	public StepOutcomeListener stepOutcomeListener() {
-		return new StepOutcomeListener();
+	public StepOutcomeListener stepOutcomeListener(ProgressTracker progress, Hooks hooks) {
+		return new StepOutcomeListener(progress, hooks);
+	}
+
+	@Bean
+	public Hooks hooks(HookSettings settings, ProgressTracker progress) {
+		return new Hooks(settings, progress);
+	}
+
+	@Bean
+	public LiveStatus liveStatus(ProgressTracker progress, Hooks hooks, OperatorFlags flags, MergeControl merges,
+			TableOperations operations, ReportSettings reports) {
+		return new LiveStatus(progress, hooks, flags, merges, operations, reports.path());
 	}
 
 	@Bean
@@ -194,9 +204,9 @@ public class MigrationStepsConfiguration {
 	public SwapTablesTasklet swapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog,
 			CopiedPartitions copiedPartitions, MergeControl merges, FailurePoints failurePoints, OwnedTables ownedTables,
 			SourceGuard sourceGuard, @Value("${migration.exchange-wait:10m}") Duration exchangeWait,
-			MigrationSettings settings, OperatorFlags flags) {
+			MigrationSettings settings, OperatorFlags flags, Hooks hooks) {
 		return new SwapTablesTasklet(operations, catalog, copiedPartitions, merges, failurePoints, ownedTables, sourceGuard,
-				exchangeWait, settings.mutationWait(), flags);
+				exchangeWait, settings.mutationWait(), flags, hooks);
 	}
 
 	@Bean

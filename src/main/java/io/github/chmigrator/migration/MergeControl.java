@@ -48,6 +48,16 @@ public class MergeControl {
 		}
 	}
 
+	/**
+	 * Lets every holder of this run go on a table: its job ended without completing (stopped,
+	 * failed), so merges on the live table start again whatever phase held them.
+	 */
+	public synchronized void releaseTable(String database, String table) {
+		if (this.holders.remove(database + "." + table) != null) {
+			this.operations.startMerges(database, table);
+		}
+	}
+
 	public void release(String database, String table, String holder) {
 		releaseAll(database, table, Set.of(holder));
 	}

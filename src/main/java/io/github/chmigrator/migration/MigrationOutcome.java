@@ -6,6 +6,9 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
+import io.github.chmigrator.core.ExitCodes;
+import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.core.MigratorFailures;
 import io.github.chmigrator.partition.CatchUps;
 
 /**
@@ -71,6 +74,24 @@ public final class MigrationOutcome {
 	public static ExecutionContext lastSwapContext(JobRepository repository, JobExecution execution) {
 		StepExecution swap = repository.getLastStepExecution(execution.getJobInstance(), SWAP_STEP);
 		return (swap != null) ? swap.getExecutionContext() : new ExecutionContext();
+	}
+
+	/**
+	 * The exit code an ended execution gives: 0 completed, {@link ExitCodes#STOPPED} stopped on
+	 * request ({@code --stop}, SIGTERM), else its first known failure's code.
+	 */
+	public static int exitCode(JobExecution execution) {
+		return switch (execution.getStatus()) {
+			case COMPLETED -> ExitCodes.OK;
+			case STOPPED, STOPPING -> execution.getAllFailureExceptions()
+				.stream()
+				.map(MigratorFailures::find)
+				.filter((known) -> known != null)
+				.findFirst()
+				.map(MigratorException::exitCode)
+				.orElse(ExitCodes.STOPPED);
+			default -> MigratorFailures.exitCode(execution.getAllFailureExceptions());
+		};
 	}
 
 	/** Whether the job (or its policy check) ended with {@link #ALREADY_MIGRATED}. */

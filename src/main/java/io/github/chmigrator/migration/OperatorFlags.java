@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -16,8 +17,10 @@ import org.slf4j.LoggerFactory;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.config.CutOverWindow;
 import io.github.chmigrator.config.LoadLimits;
+import io.github.chmigrator.config.MigrationSettings;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
+import io.github.chmigrator.core.Sizes;
 
 /**
  * The operator's controls, as gh-ost reads them: while {@code --throttle-flag-file} exists, or a
@@ -26,11 +29,22 @@ import io.github.chmigrator.core.MigratorException;
  * (exit 5, the live table whole, resumable); while {@code --postpone-cut-over-flag-file} exists it
  * keeps the work table in step with the source but does not cut over. Each is checked where the run
  * would go on (every second while it waits) and logged once when a wait begins and once when it
- * ends, per table. A load that cannot be read pauses the run (fails closed), saying so.
+ * ends, per table. A load that cannot be read pauses the run (fails closed), saying so. Beside the
+ * load: {@code --max-parts-in-partition} pauses while a partition of the source or the work table
+ * has more active parts (ClickHouse refuses inserts at {@code parts_to_throw_insert}),
+ * {@code --max-replica-delay} while a replica of the source is further behind, and
+ * {@code --min-free-local-bytes} stops the run (exit 5) before a local disk runs out. These read
+ * {@code system.parts}, {@code system.replicas} and {@code system.disks} at most every
+ * {@value #TABLE_CHECK_MILLIS} ms per table, so a table of many small partitions does not pay a
+ * read of its parts per partition. Every wait is also told to the {@link ProgressTracker} for the
+ * status file and {@code --status}.
  */
 public class OperatorFlags {
 
 	private static final Logger logger = LoggerFactory.getLogger(OperatorFlags.class);
+
+	/** How often the checks that read a table's parts, replicas or the disks read them again. */
+	static final long TABLE_CHECK_MILLIS = 5000;
 
 	private final Path throttle;
 
@@ -40,7 +54,17 @@ public class OperatorFlags {
 
 	private final LoadLimits criticalLoad;
 
+	private final CutOverWindow window;
+
+	private final int maxParts;
+
+	private final long minFreeLocalBytes;
+
+	private final int maxReplicaDelay;
+
 	private final TableOperations operations;
+
+	private final ProgressTracker progress;
 
 	/** When each wait began, by {@code flag|table}. */
 	private final Map<String, Long> waiting = new ConcurrentHashMap<>();
@@ -48,23 +72,25 @@ public class OperatorFlags {
 	/** The last reading of each {@code system.events} counter and when it was read, for rates. */
 	private final Map<String, double[]> counters = new ConcurrentHashMap<>();
 
-	/**
-	 * @param throttle the throttle flag file, {@code null} or blank for none
-	 * @param postpone the postpone-cut-over flag file, {@code null} or blank for none
-	 * @param maxLoad {@code --max-load}
-	 * @param criticalLoad {@code --critical-load}
-	 * @param window {@code --cut-over-window}, {@code null} for none
-	 */
-	private final CutOverWindow window;
+	/** The last verdict of the table checks, and when it was reached, by table. */
+	private final Map<String, Verdict> verdicts = new ConcurrentHashMap<>();
 
-	public OperatorFlags(String throttle, String postpone, LoadLimits maxLoad, LoadLimits criticalLoad,
-			CutOverWindow window, TableOperations operations) {
-		this.window = window;
-		this.throttle = path(throttle);
-		this.postpone = path(postpone);
-		this.maxLoad = maxLoad;
-		this.criticalLoad = criticalLoad;
+	public OperatorFlags(MigrationSettings settings, TableOperations operations, ProgressTracker progress) {
+		this.throttle = path(settings.throttleFlagFile());
+		this.postpone = path(settings.postponeCutOverFlagFile());
+		this.maxLoad = LoadLimits.parse(settings.maxLoad(), "--max-load");
+		this.criticalLoad = LoadLimits.parse(settings.criticalLoad(), "--critical-load");
+		this.window = CutOverWindow.parse(settings.cutOverWindow());
+		this.maxParts = settings.maxPartsInPartition();
+		this.minFreeLocalBytes = settings.minFreeLocalBytes();
+		this.maxReplicaDelay = settings.maxReplicaDelay();
 		this.operations = operations;
+		this.progress = progress;
+	}
+
+	/** {@code --cut-over-window}, {@code null} without one. */
+	public CutOverWindow window() {
+		return this.window;
 	}
 
 	/**
@@ -84,14 +110,21 @@ public class OperatorFlags {
 	}
 
 	/**
-	 * Whether the run must not copy more now: {@code --throttle-flag-file} exists, or the load is
-	 * above {@code --max-load} (or cannot be read).
-	 * @throws MigratorException (exit 5) when the load is above {@code --critical-load}
+	 * Whether the run must not copy more now: {@code --throttle-flag-file} exists, the load is
+	 * above {@code --max-load} (or cannot be read), a partition has more parts than
+	 * {@code --max-parts-in-partition}, or a replica is further behind than {@code --max-replica-delay}.
+	 * @throws MigratorException (exit 5) when the load is above {@code --critical-load}, or a local
+	 * disk has less free space than {@code --min-free-local-bytes}
 	 */
-	public boolean throttled(String table) {
-		if (check(this.throttle, table, "throttled", "copies nothing more")) {
-			return true;
-		}
+	public boolean throttled(TableJobParameters job) {
+		String table = job.qualifiedTable();
+		boolean flagged = check(this.throttle, table, "throttled", "copies nothing more");
+		boolean loaded = loaded(table);
+		boolean tableLimits = tableLimits(job);
+		return flagged || loaded || tableLimits;
+	}
+
+	private boolean loaded(String table) {
 		if (this.maxLoad.isEmpty() && this.criticalLoad.isEmpty()) {
 			return false;
 		}
@@ -105,12 +138,68 @@ public class OperatorFlags {
 		}
 		String critical = this.criticalLoad.exceeded(load);
 		if (critical != null) {
-			throw new MigratorException(ExitCodes.STOPPED, ("%s: stopped on --critical-load (%s); nothing was swapped and "
-					+ "the live table is whole. Rerun to resume once the server is less busy").formatted(table, critical));
+			throw stopped(table, "--critical-load (" + critical + ")", "once the server is less busy");
 		}
 		String above = this.maxLoad.exceeded(load);
 		return waiting(table, "throttled on --max-load", above != null,
 				"the server's load is above --max-load (" + above + "); the run copies nothing more until it is below");
+	}
+
+	/** The checks that read the table's parts, its replicas and the disks, at most every few seconds. */
+	private boolean tableLimits(TableJobParameters job) {
+		if (this.maxParts == 0 && this.minFreeLocalBytes == 0 && this.maxReplicaDelay == 0) {
+			return false;
+		}
+		String table = job.qualifiedTable();
+		Verdict verdict = this.verdicts.get(table);
+		if (verdict == null || System.currentTimeMillis() - verdict.at() >= TABLE_CHECK_MILLIS) {
+			verdict = judge(job);
+			this.verdicts.put(table, verdict);
+		}
+		if (verdict.full() != null) {
+			throw stopped(table, "--min-free-local-bytes (" + verdict.full() + ")", "once the disk has room");
+		}
+		boolean parts = waiting(table, "throttled on --max-parts-in-partition", verdict.parts() != null,
+				"partition " + verdict.parts() + " has more than " + this.maxParts
+						+ " active parts; the run copies nothing more until merges bring it down");
+		boolean replicas = waiting(table, "throttled on --max-replica-delay", verdict.replica() != null,
+				"a replica of the table is " + verdict.replica() + " s behind (more than " + this.maxReplicaDelay
+						+ " s); the run copies nothing more until it catches up");
+		return parts || replicas;
+	}
+
+	private Verdict judge(TableJobParameters job) {
+		String parts = null;
+		if (this.maxParts > 0) {
+			var busiest = this.operations.busiestPartition(job.database(), List.of(job.table(), job.workTable()));
+			if (busiest != null && busiest.getValue() > this.maxParts) {
+				parts = busiest.getKey() + " (" + busiest.getValue() + " parts)";
+			}
+		}
+		String full = null;
+		if (this.minFreeLocalBytes > 0) {
+			for (var disk : this.operations.localDiskFreeSpace().entrySet()) {
+				if (disk.getValue() < this.minFreeLocalBytes) {
+					full = "disk " + disk.getKey() + " has " + Sizes.bytes(disk.getValue()) + " free, less than "
+							+ Sizes.bytes(this.minFreeLocalBytes);
+				}
+			}
+		}
+		Long replica = null;
+		if (this.maxReplicaDelay > 0) {
+			long delay = this.operations.replicaDelaySeconds(job.database(), job.table());
+			replica = (delay > this.maxReplicaDelay) ? delay : null;
+		}
+		return new Verdict(System.currentTimeMillis(), parts, full, replica);
+	}
+
+	/** What the table checks found: a partition with too many parts, a full disk, a replica's delay. */
+	private record Verdict(long at, String parts, String full, Long replica) {
+	}
+
+	private static MigratorException stopped(String table, String why, String when) {
+		return new MigratorException(ExitCodes.STOPPED, ("%s: stopped on %s; nothing was swapped and the live table is "
+				+ "whole. Rerun to resume %s").formatted(table, why, when));
 	}
 
 	/**
@@ -139,6 +228,7 @@ public class OperatorFlags {
 		if (now && this.waiting.putIfAbsent(key, System.currentTimeMillis()) == null) {
 			logger.info("Table {}: {}: {}", table, what, why);
 		}
+		this.progress.waiting(table, what, now ? why : null);
 		Long since = now ? null : this.waiting.remove(key);
 		if (since != null) {
 			logger.info("Table {}: {} no more after {} s", table, what, (System.currentTimeMillis() - since) / 1000);

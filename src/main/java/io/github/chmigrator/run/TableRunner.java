@@ -136,7 +136,7 @@ public class TableRunner {
 	/** Runs the table's job; a failure the operator can act on is returned, never thrown. */
 	public TableOutcome run(TableJobParameters table, JobParameters parameters) {
 		if (this.stop.requested()) {
-			return new TableOutcome(table.database(), table.table(), "STOPPED", ExitCodes.FAILED,
+			return new TableOutcome(table.database(), table.table(), "STOPPED", ExitCodes.STOPPED,
 					"not started: a stop was requested", null, null);
 		}
 		try (TableLock lock = this.locks.acquire(table.database(), table.table(), lockKey(table));
@@ -208,12 +208,12 @@ public class TableRunner {
 			return new TableOutcome(table.database(), table.table(), already ? "ALREADY_MIGRATED" : "COMPLETED",
 					ExitCodes.OK, summary, report, reportFile);
 		}
-		int code = MigratorFailures.exitCode(execution.getAllFailureExceptions());
+		int code = MigrationOutcome.exitCode(execution);
 		String reason = (execution.getStatus() == BatchStatus.STOPPED) ? "stopped on request"
 				: MigratorFailures.describe(execution.getAllFailureExceptions());
 		String progress = (report != null && report.totals().partitions() > 0) ? summary
 				: execution.getStatus() + " " + table.qualifiedTable();
-		String hint = (code == ExitCodes.FAILED)
+		String hint = (code == ExitCodes.FAILED || code == ExitCodes.STOPPED)
 				? "; rerun the same command or --restart " + execution.getJobInstanceId() + " to resume" : "";
 		logger.error("{}: {} ({}; report {}; exit code {}{})", progress, reason, ids, reportFile, code, hint);
 		return new TableOutcome(table.database(), table.table(), execution.getStatus().name(), code, reason, report,

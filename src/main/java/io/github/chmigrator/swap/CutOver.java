@@ -20,6 +20,7 @@ import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.core.Sizes;
 import io.github.chmigrator.faults.FailurePoints;
+import io.github.chmigrator.migration.Hooks;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.TableJobParameters;
@@ -99,9 +100,12 @@ class CutOver {
 
 	private final OperatorFlags flags;
 
+	private final Hooks hooks;
+
 	CutOver(TableOperations operations, MergeControl merges, LiveCatchUp catchUp, FailurePoints failurePoints,
-			Duration mutationWait, OperatorFlags flags) {
+			Duration mutationWait, OperatorFlags flags, Hooks hooks) {
 		this.flags = flags;
+		this.hooks = hooks;
 		this.failurePoints = failurePoints;
 		this.operations = operations;
 		this.merges = merges;
@@ -117,7 +121,7 @@ class CutOver {
 	boolean ready(TableJobParameters job, Map<String, LiveCatchUp.Copied> copied, ExecutionContext context,
 			JobExecution execution) throws InterruptedException {
 		String state = context.getString(STATE, "");
-		if (this.flags.throttled(job.qualifiedTable())) {
+		if (this.flags.throttled(job)) {
 			// a pause may be long: merges on the source run meanwhile, and the cut-over starts over after it
 			this.merges.release(job.database(), job.table(), HOLDER);
 			context.remove(MERGES_STOPPED_AT);
@@ -136,6 +140,8 @@ class CutOver {
 			if (context.getInt(LiveCatchUp.ROUND, 0) < MAX_ROUNDS && this.catchUp.advance(job, copied, context, execution)) {
 				return false;
 			}
+			// the cut-over begins: the operator's hook may still refuse it (the caller releases merges)
+			this.hooks.require(Hooks.ON_BEFORE_CUT_OVER, execution, Map.of());
 			logger.info("Table {}: cut-over: waiting for a moment without unfinished mutations on the source (up to {})",
 					job.qualifiedTable(), Sizes.duration(this.mutationWait));
 			context.putString(STATE, WAITING);

@@ -25,6 +25,7 @@ import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
 import io.github.chmigrator.faults.FailurePoints;
+import io.github.chmigrator.migration.Hooks;
 import io.github.chmigrator.migration.MergeControl;
 import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.MigrationOutcome;
@@ -108,9 +109,12 @@ public class SwapTablesTasklet implements Tasklet {
 
 	private final CutOver cutOver;
 
+	private final Hooks hooks;
+
 	public SwapTablesTasklet(TableOperations operations, ClickHouseCatalog catalog, CopiedPartitions copied,
 			MergeControl merges, FailurePoints failurePoints, OwnedTables owned, SourceGuard guard,
-			Duration exchangeWait, Duration mutationWait, OperatorFlags flags) {
+			Duration exchangeWait, Duration mutationWait, OperatorFlags flags, Hooks hooks) {
+		this.hooks = hooks;
 		this.guard = guard;
 		this.preExchangeInserts = new PreExchangeInserts(operations, exchangeWait);
 		this.operations = operations;
@@ -119,7 +123,7 @@ public class SwapTablesTasklet implements Tasklet {
 		this.merges = merges;
 		this.catchUp = new CatchUp(operations, catalog, merges, failurePoints, owned, guard);
 		this.liveCatchUp = new LiveCatchUp(operations, catalog, merges, owned, guard, this.catchUp, failurePoints);
-		this.cutOver = new CutOver(operations, merges, this.liveCatchUp, failurePoints, mutationWait, flags);
+		this.cutOver = new CutOver(operations, merges, this.liveCatchUp, failurePoints, mutationWait, flags, hooks);
 		this.failurePoints = failurePoints;
 		this.owned = owned;
 	}
@@ -278,6 +282,9 @@ public class SwapTablesTasklet implements Tasklet {
 							job.stagingTable(), copied, keepSource, context, step.getJobExecution()))) {
 				context.putInt(MOVES_BEFORE_SWAP, context.getInt(MOVES_BEFORE_SWAP, 0) + 1);
 				return RepeatStatus.CONTINUABLE;
+			}
+			if (!swapped) {
+				this.hooks.require(Hooks.ON_BEFORE_CUT_OVER, step.getJobExecution(), Map.of());
 			}
 			client.withRetry(() -> swap(job));
 			// read after the exchange: every INSERT that resolved the old table started before this

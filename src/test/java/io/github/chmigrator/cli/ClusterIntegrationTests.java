@@ -180,7 +180,7 @@ class ClusterIntegrationTests {
 		command.destroy();
 
 		assertThat(command.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-		assertThat(command.exitValue()).as("its log:%n%s", ChildLogs.read(log)).isEqualTo(ExitCodes.FAILED);
+		assertThat(command.exitValue()).as("its log:%n%s", ChildLogs.read(log)).isEqualTo(ExitCodes.STOPPED);
 		JsonNode report = lastClusterReport();
 		assertThat(report.get("nodes").get(0).get("tables")).as("node 0; the log:%n%s", ChildLogs.read(log)).hasSize(1);
 		assertThat(report.get("nodes").get(0).get("tables").get(0).get("status").asString()).isEqualTo("STOPPED");

@@ -164,7 +164,7 @@ class KillAndRestartIntegrationTests {
 		child.destroy();
 
 		assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
-		assertThat(child.exitValue()).as("exit code after a stop: rerun to resume").isEqualTo(ExitCodes.FAILED);
+		assertThat(child.exitValue()).as("exit code after a stop: rerun to resume").isEqualTo(ExitCodes.STOPPED);
 		assertThat(ChildLogs.read(childLog)).contains("SIGTERM received: stopping 1 running migration(s)")
 			.contains("stopped on request")
 			.contains("released lock");

@@ -123,7 +123,7 @@ class OperatorFlagsIntegrationTests {
 		finally {
 			child.destroyForcibly();
 		}
-		assertThat(child.exitValue()).as(ChildLogs.read(log)).isEqualTo(ExitCodes.FAILED);
+		assertThat(child.exitValue()).as(ChildLogs.read(log)).isEqualTo(ExitCodes.STOPPED);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 
 		int inside = new Migrator(ClickHouseStack.get(), this.workDir).runTable(db, table, "--cut-over-window",
@@ -158,7 +158,7 @@ class OperatorFlagsIntegrationTests {
 		finally {
 			child.destroyForcibly();
 		}
-		assertThat(child.exitValue()).as(ChildLogs.read(log)).isEqualTo(ExitCodes.FAILED);
+		assertThat(child.exitValue()).as(ChildLogs.read(log)).isEqualTo(ExitCodes.STOPPED);
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 		assertThat(TableFingerprint.policy(db, table)).isEqualTo("default");
 
