@@ -57,4 +57,31 @@ class CommandLineFlagsTests {
 		assertThatThrownBy(() -> CommandLineFlags.parse("--db")).hasMessage("--db needs a value");
 	}
 
+	@Test
+	void statusTakesAnOptionalJobInstanceId() {
+		assertThat(CommandLineFlags.parse("--status")).containsEntry("migration.status", "last");
+		assertThat(CommandLineFlags.parse("--status", "--json")).containsEntry("migration.status", "last")
+			.containsEntry("migration.json", "true");
+		assertThat(CommandLineFlags.parse("--status", "7", "--json")).containsEntry("migration.status", "7");
+		assertThat(CommandLineFlags.parse("--stop", "7")).containsEntry("migration.stop", "7");
+		assertThatThrownBy(() -> CommandLineFlags.parse("--status", "seven"))
+			.hasMessageStartingWith("--status must be a JobInstance id, or nothing for the last run");
+		assertThatThrownBy(() -> CommandLineFlags.parse("--stop")).hasMessage("--stop needs a value");
+	}
+
+	@Test
+	void operatorLimitsTakeWholeNumbers() {
+		assertThat(CommandLineFlags.parse("--max-parts-in-partition", "0", "--min-free-local-bytes", "1073741824",
+				"--max-replica-delay", "30", "--hooks-path", "/etc/hooks", "--hooks-status-interval", "300"))
+			.containsEntry("migration.max-parts-in-partition", "0")
+			.containsEntry("migration.min-free-local-bytes", "1073741824")
+			.containsEntry("migration.max-replica-delay", "30")
+			.containsEntry("migration.hooks.path", "/etc/hooks")
+			.containsEntry("migration.hooks.status-interval", "300");
+		assertThatThrownBy(() -> CommandLineFlags.parse("--max-parts-in-partition", "-1"))
+			.hasMessageStartingWith("--max-parts-in-partition must be a whole number");
+		assertThatThrownBy(() -> CommandLineFlags.parse("--hooks-status-interval", "0"))
+			.hasMessageStartingWith("--hooks-status-interval must be a whole number, 1 or more");
+	}
+
 }

@@ -119,12 +119,20 @@ class OperatorControlIntegrationTests {
 		db.createPartitionedTable(table, 4, 2_000, "");
 		TableFingerprint before = TableFingerprint.of(db, table);
 		Path hooks = Files.createDirectories(this.workDir.resolve("hooks"));
+		hook(hooks, "on-startup", "echo 'change freeze'; exit 1");
+		Migrator migrator = new Migrator(ClickHouseStack.get(), this.workDir);
+
+		int refused = migrator.run("--db", db.name(), "--table", table, "--hooks-path", hooks.toString());
+
+		assertThat(refused).as("a failing on-startup").isEqualTo(ExitCodes.STOPPED);
+		assertThat(db.tables()).as("nothing made before the first step").filteredOn((name) -> name.startsWith(table))
+			.containsExactly(table);
+
 		hook(hooks, "on-startup", "env > \"$PWD/startup.env\"");
 		hook(hooks, "on-validated", "touch \"$PWD/validated\"");
 		hook(hooks, "on-before-cut-over", "echo 'not tonight'; exit 3");
 		hook(hooks, "on-failure", "env | grep '^CH_MIGRATOR_' > \"$PWD/failure.env\"");
 		hook(hooks, "on-success", "env | grep '^CH_MIGRATOR_' > \"$PWD/success.env\"");
-		Migrator migrator = new Migrator(ClickHouseStack.get(), this.workDir);
 		Path log = this.workDir.resolve("child.log");
 
 		Process child = migrator.separateJvm(log, "--db", db.name(), "--table", table, "--hooks-path", hooks.toString())
