@@ -13,11 +13,15 @@ The migrator runs as operators run it, through bin/clickhouse-migrator: its JVM 
 it is). The start-up figure is a run on a table already on the policy, through the launcher and as
 plain `java -jar`.
 
+In place (--move-rows, 48 partitions): --strategy move to policy s3_first against the policy change
+and one MOVE PARTITION … TO VOLUME per partition typed by hand, with and without the start-up.
+
 The live table (--live-rows) is migrated twice under the same inserts-only workload, with the
 source kept whole (the default) and with --free-local-per-partition, for the cost of keeping the
 live table whole: time, rows re-copied against rows inserted, the cut-over's length, local bytes held.
 
 Usage: python3 src/benchmark/benchmark.py [--partitions 100,2000,10000] [--large-rows 10000000] [--live-rows 2000000]
+       [--move-rows 4000000]
        [--xmx 256m] [--java-opts "-XX:+UseSerialGC"] [--no-cds] [--migrator-only] [--live-every 10]
        [--no-build]   (Python 3 standard library only)
 
@@ -128,6 +132,17 @@ def direct(stack, table):
         stack.sql("ALTER TABLE %s.%s DROP PARTITION ID '%s'" % (DB, table, pid))
     stack.sql("EXCHANGE TABLES %s.%s AND %s.%s" % (DB, table, DB, work))
     stack.sql("DROP TABLE %s.%s SYNC" % (DB, work))
+    return time.monotonic() - started
+
+
+def direct_moves(stack, table, policy, volume):
+    """The in-place migration typed by hand: the new policy, then one MOVE PARTITION per partition."""
+    ids = stack.sql("SELECT DISTINCT partition_id FROM system.parts WHERE database = '%s' AND table = '%s' "
+                    "AND active ORDER BY partition_id" % (DB, table)).split()
+    started = time.monotonic()
+    stack.sql("ALTER TABLE %s.%s MODIFY SETTING storage_policy = '%s'" % (DB, table, policy))
+    for pid in ids:
+        stack.sql("ALTER TABLE %s.%s MOVE PARTITION ID '%s' TO VOLUME '%s'" % (DB, table, pid, volume))
     return time.monotonic() - started
 
 
@@ -253,6 +268,30 @@ def large(stack, rows, xmx, start):
             "peak_live_heap_mb": heap}
 
 
+def in_place(stack, rows, partitions, xmx, start):
+    """--strategy move against the same policy change and MOVE PARTITION statements typed by hand
+    (policy s3_first of the local stack: volume s3 first, then the local default volume)."""
+    create_table(stack, "direct_move", partitions, rows // partitions)
+    create_table(stack, "mig_move", partitions, rows // partitions)
+    for table in ("direct_move", "mig_move"):
+        stack.sql("OPTIMIZE TABLE %s.%s FINAL" % (DB, table))
+    size = stack.sql("SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '%s' AND table = 'mig_move' AND active" % DB)
+    by_hand = direct_moves(stack, "direct_move", "s3_first", "s3")
+    wall, rss, heap = migrator(stack, "mig_move", xmx, "move", extra=("--s3-policy", "s3_first", "--strategy", "move"))
+    left = int(stack.sql("SELECT count() FROM system.parts WHERE database = '%s' AND table = 'mig_move' AND active "
+                         "AND disk_name != 's3'" % DB))
+    if left:
+        raise RuntimeError("mig_move still has %d parts off the s3 disk" % left)
+    stack.sql("DROP TABLE %s.direct_move SYNC" % DB)
+    stack.sql("DROP TABLE %s.mig_move SYNC" % DB)
+    return {"rows": rows, "partitions": partitions, "bytes": int(size), "direct_s": round(by_hand, 2),
+            "migrator_s": round(wall, 2), "migrator_minus_startup_s": round(wall - start, 2),
+            "ratio_without_startup": round((wall - start) / max(by_hand, 0.001), 2),
+            "migrator_ms_per_partition": round((wall - start) * 1000 / partitions, 1),
+            "direct_ms_per_partition": round(by_hand * 1000 / partitions, 1), "peak_rss_mb": round(rss),
+            "peak_live_heap_mb": heap}
+
+
 def live(stack, partitions, rows, xmx, free_local):
     """The same inserts-only workload migrated with the source kept whole (the default) or with
     --free-local-per-partition: a writer inserts 100 rows into a random partition every 50 ms while
@@ -313,6 +352,8 @@ def main():
                         help="the migrator's JVM options, as JAVA_OPTS of bin/clickhouse-migrator (default %(default)s)")
     parser.add_argument("--no-cds", action="store_true", help="the launcher without its class-data archive (java -jar)")
     parser.add_argument("--no-build", action="store_true", help="use target/clickhouse-migrator.jar as it is")
+    parser.add_argument("--move-rows", type=int, default=4_000_000,
+                        help="rows of the table (48 partitions) migrated in place against hand-typed moves, 0 to skip")
     parser.add_argument("--live-rows", type=int, default=2_000_000,
                         help="rows of the live table (12 partitions) migrated under inserts both ways, 0 to skip")
     args = parser.parse_args()
@@ -339,6 +380,10 @@ def main():
             results["tiny"].append(tiny(stack, partitions, args.rows_per_partition, args.xmx, results["startup_s"],
                                         args.migrator_only))
             log(json.dumps(results["tiny"][-1]))
+        if args.move_rows:
+            log("in place (--strategy move), %d rows in 48 partitions" % args.move_rows)
+            results["move"] = in_place(stack, args.move_rows, 48, args.xmx, results["startup_s"])
+            log(json.dumps(results["move"]))
         if args.live_rows:
             results["live"] = []
             for free_local in (False, True):
@@ -385,6 +430,17 @@ def print_table(results):
                   row["rows"], row["bytes"] // 2**20, row["partitions"], row["direct_s"], row["migrator_s"],
                   row["migrator_minus_startup_s"], row["ratio_to_direct_plus_startup"], row["peak_rss_mb"],
                   row["peak_live_heap_mb"]))
+    if "move" in results:
+        row = results["move"]
+        print("in place: %d rows (%d MB) in %d partitions: hand-typed moves %.2f s (%.1f ms/partition), --strategy move "
+              "%.2f s, %.2f s without start-up (%.1f ms/partition), %.2fx the hand-typed moves" % (
+                  row["rows"], row["bytes"] // 2**20, row["partitions"], row["direct_s"], row["direct_ms_per_partition"],
+                  row["migrator_s"], row["migrator_minus_startup_s"], row["migrator_ms_per_partition"],
+                  row["ratio_without_startup"]))
+    if "large" in results:
+        row = results["large"]
+        print("attach path without start-up: %.2fx the hand-typed ATTACH sequence" % (
+            row["migrator_minus_startup_s"] / max(row["direct_s"], 0.001)))
     if results.get("live"):
         whole, free = results["live"][0], results["live"][1]
         print("live table under inserts: %d rows in %d partitions, %d MB local" % (
