@@ -390,6 +390,32 @@ public class TableOperations {
 	}
 
 	/**
+	 * {@link #movePartitionToVolume} for several partitions with one {@code ALTER} of one
+	 * {@code MOVE PARTITION ID … TO VOLUME} command each, run in order: a failure of one command
+	 * leaves the commands after it undone (each is safe to send again).
+	 */
+	public void movePartitionsToVolume(String database, String table, List<String> partitionIds, String volume) {
+		this.client.execute("ALTER TABLE " + Sql.qualified(database, table) + " " + partitionIds.stream()
+			.map((id) -> "MOVE PARTITION ID " + Sql.literal(id) + " TO VOLUME " + Sql.literal(volume))
+			.collect(Collectors.joining(", ")));
+	}
+
+	/** {@link #partPlacements} of several partitions in one read, by partition id. */
+	public Map<String, List<PartPlacement>> partPlacements(String database, String table, Collection<String> partitionIds) {
+		Map<String, List<PartPlacement>> placements = new LinkedHashMap<>();
+		partitionIds.forEach((id) -> placements.put(id, new ArrayList<>()));
+		this.client.query("""
+				SELECT name, partition_id, disk_name, rows, bytes_on_disk, hash_of_all_files
+				FROM system.parts
+				WHERE database = %s AND table = %s AND active AND partition_id IN (%s)
+				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
+				literals(partitionIds)), (row) -> placements.get(row.getString(2))
+					.add(new PartPlacement(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
+							row.getLong(5), row.getString(6))));
+		return placements;
+	}
+
+	/**
 	 * Where the active data parts of a table are stored, or the active parts of one partition (a
 	 * {@code patch-…} partition of lightweight updates too).
 	 */

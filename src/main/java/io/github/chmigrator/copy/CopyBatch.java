@@ -26,6 +26,7 @@ import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.CopiedSourceParts;
+import io.github.chmigrator.partition.PartitionBatches;
 import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.PlanOrderSplitter.Start;
 
@@ -53,7 +54,7 @@ import io.github.chmigrator.partition.PlanOrderSplitter.Start;
  * copy worker's pause ({@code --insert-interval}, {@code --max-bytes-per-second}) comes after the
  * batch's last partition.
  */
-public class CopyBatch {
+public class CopyBatch implements PartitionBatches {
 
 	private static final Logger logger = LoggerFactory.getLogger(CopyBatch.class);
 
@@ -95,33 +96,9 @@ public class CopyBatch {
 	 * {@code maxBytes} together; every other partition alone. No batches for {@code --strategy insert},
 	 * {@code --verify checksum}, or once the server refused {@code attach}.
 	 */
+	@Override
 	public List<List<Start>> groups(List<Start> starts, JobParameters parameters, int maxPartitions, long maxBytes) {
-		return groups(starts, !starts.isEmpty() && batching(parameters), maxPartitions, maxBytes);
-	}
-
-	static List<List<Start>> groups(List<Start> starts, boolean batching, int maxPartitions, long maxBytes) {
-		List<List<Start>> groups = new ArrayList<>();
-		List<Start> batch = new ArrayList<>();
-		long batchBytes = 0;
-		for (Start start : starts) {
-			boolean fits = batching && maxPartitions > 1 && start.fresh() && start.bytes() <= maxBytes;
-			if (!batch.isEmpty() && (!fits || batch.size() >= maxPartitions || batchBytes + start.bytes() > maxBytes)) {
-				groups.add(batch);
-				batch = new ArrayList<>();
-				batchBytes = 0;
-			}
-			if (fits) {
-				batch.add(start);
-				batchBytes += start.bytes();
-			}
-			else {
-				groups.add(List.of(start));
-			}
-		}
-		if (!batch.isEmpty()) {
-			groups.add(batch);
-		}
-		return groups;
+		return PartitionBatches.groups(starts, !starts.isEmpty() && batching(parameters), maxPartitions, maxBytes);
 	}
 
 	private boolean batching(JobParameters parameters) {
@@ -134,7 +111,8 @@ public class CopyBatch {
 	 * Copies the batch's partitions (a group of {@link #groups} with more than one) as far as it
 	 * can; never throws: what it leaves undone, the workers do or fail with.
 	 */
-	public void copy(List<StepExecution> batch) {
+	@Override
+	public void run(List<StepExecution> batch) {
 		for (int i = 0; i < batch.size() - 1; i++) {
 			this.continuing.add(batch.get(i).getId());
 		}

@@ -23,7 +23,7 @@ public class FailurePoints {
 
 	/** Every point the code reaches. */
 	public static final Set<String> NAMES = Set.of("copy.afterCopy", "copy.afterDropPart", "swap.beforeCatchUpMove",
-			"swap.afterCatchUpMove", "catchUp.afterDrop", "cutOver.held", "swap.beforeExchange", "swap.afterExchange", "abort.afterStage", "abort.afterMove", "move.afterMove", "move.locked");
+			"swap.afterCatchUpMove", "catchUp.afterDrop", "cutOver.held", "swap.beforeExchange", "swap.afterExchange", "abort.afterStage", "abort.afterMove", "move.afterMove", "move.afterBatch", "move.locked");
 
 	private static final Logger logger = LoggerFactory.getLogger(FailurePoints.class);
 

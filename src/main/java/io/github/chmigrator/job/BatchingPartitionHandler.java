@@ -21,19 +21,19 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.core.task.TaskExecutor;
 
-import io.github.chmigrator.copy.CopyBatch;
 import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.ProgressTracker;
 import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.PartitionBatches;
 import io.github.chmigrator.partition.PlanOrderSplitter;
 import io.github.chmigrator.partition.PlanOrderSplitter.Start;
 
 /**
- * Runs a partitioned step's worker steps in groups: for {@code copyPartitions}, a group of small
- * partitions ({@link CopyBatch#groups}) is copied as a batch first, then each of its worker steps
- * runs (and finds its partition done, or finishes it); for {@code movePartitions} (no
- * {@link CopyBatch}) every partition is a group of its own. Up to {@code --parallelism} groups run
- * at once, on the given executor.
+ * Runs a partitioned step's worker steps in groups: a group of small partitions
+ * ({@link PartitionBatches#groups}) is copied ({@code copy.CopyBatch}) or moved in place
+ * ({@code move.MoveBatch}) as a batch first, then each of its worker steps runs (and finds its
+ * partition done, or finishes it). Up to {@code --parallelism} groups run at once, on the given
+ * executor.
  *
  * <p>Memory stays bounded by the group, not the table: a group's worker step executions are made
  * ({@link PlanOrderSplitter#create}) when the group starts, and let go once they ran. Spring
@@ -58,7 +58,7 @@ public class BatchingPartitionHandler implements PartitionHandler {
 
 	private final TaskExecutor executor;
 
-	private final CopyBatch batches;
+	private final PartitionBatches batches;
 
 	private final int maxPartitions;
 
@@ -74,7 +74,7 @@ public class BatchingPartitionHandler implements PartitionHandler {
 	 * @param batches {@code null} to run every partition on its own
 	 * @param flags the operator's flag files: a throttled run starts no group
 	 */
-	public BatchingPartitionHandler(Step step, TaskExecutor executor, CopyBatch batches, int maxPartitions,
+	public BatchingPartitionHandler(Step step, TaskExecutor executor, PartitionBatches batches, int maxPartitions,
 			long maxBytes, OperatorFlags flags, ProgressTracker progress, JobRepository jobRepository) {
 		this.flags = flags;
 		this.progress = progress;
@@ -133,7 +133,7 @@ public class BatchingPartitionHandler implements PartitionHandler {
 		this.progress.started(job.qualifiedTable(), partitions);
 		try {
 			if (executions.size() > 1) {
-				this.batches.copy(executions);
+				this.batches.run(executions);
 			}
 			for (StepExecution execution : executions) {
 				this.step.execute(execution);

@@ -20,6 +20,7 @@ import io.github.chmigrator.clickhouse.ClickHouseSettings;
 import io.github.chmigrator.copy.CopyBatch;
 import io.github.chmigrator.faults.FailurePoints;
 import io.github.chmigrator.migration.ProgressTracker;
+import io.github.chmigrator.move.MoveBatch;
 import io.github.chmigrator.move.MovePartitionTasklet;
 import io.github.chmigrator.move.PartitionMover;
 import io.github.chmigrator.move.SetPolicyTasklet;
@@ -182,9 +183,10 @@ public class MigrationJobConfiguration {
 	public Step movePartitions(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			Step movePartition, PartitionPlanner partitionPlanner, MigrationSettings settings,
 			StepOutcomeListener listener, CopiedPartitions copiedPartitions, OperatorFlags flags,
-			ProgressTracker progress) {
+			ProgressTracker progress, MoveBatch moveBatch) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(movePartition,
-				partitionExecutor(settings.parallelism()), null, 1, 0, flags, progress, jobRepository);
+				partitionExecutor(settings.parallelism()), moveBatch, settings.batchPartitions(), settings.batchBytes(),
+				flags, progress, jobRepository);
 		return new StepBuilder("movePartitions", jobRepository)
 			.partitioner(PartitionPlanner.MOVE_WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,
@@ -197,9 +199,9 @@ public class MigrationJobConfiguration {
 	@Bean
 	public Step movePartition(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			PartitionMover partitionMover, ProgressTracker progress, StepOutcomeListener listener,
-			ProgressFileExporter progressFile) {
+			ProgressFileExporter progressFile, MoveBatch moveBatch) {
 		return new StepBuilder(PartitionPlanner.MOVE_WORKER_STEP, jobRepository)
-			.tasklet(new MovePartitionTasklet(partitionMover, progress), transactionManager)
+			.tasklet(new MovePartitionTasklet(partitionMover, progress, moveBatch), transactionManager)
 			.listener(listener)
 			.listener(progressFile)
 			.build();
@@ -219,6 +221,12 @@ public class MigrationJobConfiguration {
 	public PartitionMover partitionMover(TableOperations operations, FailurePoints failurePoints,
 			ClickHouseSettings clickhouse) {
 		return new PartitionMover(operations, failurePoints, clickhouse.retries(), clickhouse.retryDelay());
+	}
+
+	@Bean
+	public MoveBatch moveBatch(PartitionMover partitionMover, JobRepository jobRepository,
+			PlatformTransactionManager transactionManager) {
+		return new MoveBatch(partitionMover, jobRepository, transactionManager);
 	}
 
 	private static TaskExecutor partitionExecutor(int parallelism) {

@@ -2,6 +2,7 @@ package io.github.chmigrator.move;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -96,36 +97,96 @@ public class PartitionMover {
 		int rounds = 0;
 		while (!off.isEmpty() && rounds < ROUNDS) {
 			rounds++;
-			moveOnce(database, table, partitionId, volume);
+			moveOnce(database, table, List.of(partitionId), volume);
 			this.failurePoints.reached("move.afterMove", partitionId);
 			parts = placements(database, table, partitionId);
-			Map<String, PartPlacement> now = parts.stream()
-				.collect(Collectors.toMap(PartPlacement::name, Function.identity()));
-			for (PartPlacement before : off) {
-				PartPlacement after = now.get(before.name());
-				if (after == null || !disks.contains(after.disk())) {
-					continue; // merged or dropped meanwhile, or not moved yet
-				}
-				if (!after.hash().equals(before.hash())) {
-					throw new MigratorException(ExitCodes.FAILED, ("table %s.%s partition %s: part %s changed while it "
-							+ "moved to volume '%s' (hash_of_all_files %s, now %s); stopped, nothing else was moved")
-						.formatted(database, table, partitionId, before.name(), volume, before.hash(), after.hash()));
-				}
-				movedParts++;
-				movedBytes += before.bytes();
-			}
-			off = off(parts, disks);
+			Moved round = verified(database, table, partitionId, volume, disks, off, parts, 1);
+			movedParts += round.movedParts();
+			movedBytes += round.movedBytes();
+			off = round.left();
 		}
 		return new Moved(parts, movedParts, movedBytes, off, rounds);
 	}
 
-	private void moveOnce(String database, String table, String partitionId, String volume) {
+	/**
+	 * Moves several partitions with one statement (their parts read before and after in one query
+	 * each), for {@link MoveBatch}.
+	 * @param moved receives what each partition's move did
+	 * @param failed receives a partition whose part changed while it moved
+	 * @throws RuntimeException when the shared statements fail: nothing is recorded, each
+	 * partition's worker moves it on its own
+	 */
+	public void moveAll(String database, String table, List<String> partitionIds, String volume,
+			Collection<String> disks, Map<String, Moved> moved, Map<String, RuntimeException> failed) {
+		Map<String, List<PartPlacement>> before = this.operations.client()
+			.withRetry(() -> this.operations.partPlacements(database, table, partitionIds));
+		Map<String, List<PartPlacement>> off = new LinkedHashMap<>();
+		before.forEach((id, parts) -> off.put(id, off(parts, disks)));
+		List<String> moving = off.entrySet().stream().filter((entry) -> !entry.getValue().isEmpty()).map(Map.Entry::getKey).toList();
+		Map<String, List<PartPlacement>> after = before;
+		if (!moving.isEmpty()) {
+			moveOnce(database, table, moving, volume);
+			this.failurePoints.reached("move.afterBatch", moving.get(0));
+			after = this.operations.client().withRetry(() -> this.operations.partPlacements(database, table, partitionIds));
+		}
+		for (String id : partitionIds) {
+			try {
+				Moved round = verified(database, table, id, volume, disks, off.get(id), after.get(id),
+						moving.contains(id) ? 1 : 0);
+				moved.put(id, round);
+			}
+			catch (MigratorException ex) {
+				failed.put(id, ex);
+			}
+		}
+	}
+
+	/**
+	 * What a move did, from the parts that were off the volume before it and the partition's parts
+	 * after it: every part that kept its name and is now on the volume moved, and must have kept
+	 * its contents.
+	 */
+	private static Moved verified(String database, String table, String partitionId, String volume,
+			Collection<String> disks, List<PartPlacement> off, List<PartPlacement> parts, int rounds) {
+		Map<String, PartPlacement> now = parts.stream().collect(Collectors.toMap(PartPlacement::name, Function.identity()));
+		int movedParts = 0;
+		long movedBytes = 0;
+		for (PartPlacement before : off) {
+			PartPlacement after = now.get(before.name());
+			if (after == null || !disks.contains(after.disk())) {
+				continue; // merged or dropped meanwhile, or not moved yet
+			}
+			if (!after.hash().equals(before.hash())) {
+				throw new MigratorException(ExitCodes.FAILED, ("table %s.%s partition %s: part %s changed while it "
+						+ "moved to volume '%s' (hash_of_all_files %s, now %s); stopped, nothing else was moved")
+					.formatted(database, table, partitionId, before.name(), volume, before.hash(), after.hash()));
+			}
+			movedParts++;
+			movedBytes += before.bytes();
+		}
+		return new Moved(parts, movedParts, movedBytes, off(parts, disks), rounds);
+	}
+
+	/**
+	 * One move statement for one partition, or for several (then one {@code ALTER} with a command
+	 * per partition), retried while a part is locked by a merge or another move.
+	 */
+	private void moveOnce(String database, String table, List<String> partitionIds, String volume) {
+		String partitionId = String.join(", ", partitionIds);
 		try {
 			Supplier<Boolean> move = () -> {
 				try {
-					if (this.failurePoints.failOnce("move.locked", partitionId)) {
+					if (partitionIds.size() == 1 && this.failurePoints.failOnce("move.locked", partitionId)) {
 						throw new ClickHouseException(LOCKED, "Code: 384. DB::Exception: simulated: part is temporarily "
 								+ "locked (PART_IS_TEMPORARILY_LOCKED)", "MOVE PARTITION ID '" + partitionId + "'", null);
+					}
+					if (partitionIds.size() > 1) {
+						this.operations.client()
+							.withRetry(() -> {
+								this.operations.movePartitionsToVolume(database, table, partitionIds, volume);
+								return null;
+							});
+						return true;
 					}
 					return this.operations.client()
 						.withRetry(() -> this.operations.movePartitionToVolume(database, table, partitionId, volume));

@@ -6,6 +6,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
+import io.github.chmigrator.partition.PartitionBatches;
 import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.PlanOrderSplitter.Start;
 
@@ -20,9 +21,9 @@ class CopyBatchGroupsTests {
 	@Test
 	void consecutiveFreshSmallPartitionsAreBatchedUpToTheCountAndTheBytes() {
 		List<Start> steps = List.of(fresh(10), fresh(10), fresh(10), fresh(10), fresh(10));
-		assertThat(sizes(CopyBatch.groups(steps, true, 2, 1000))).containsExactly(2, 2, 1);
-		assertThat(sizes(CopyBatch.groups(steps, true, 100, 25))).containsExactly(2, 2, 1);
-		assertThat(sizes(CopyBatch.groups(steps, true, 100, 1000))).containsExactly(5);
+		assertThat(sizes(PartitionBatches.groups(steps, true, 2, 1000))).containsExactly(2, 2, 1);
+		assertThat(sizes(PartitionBatches.groups(steps, true, 100, 25))).containsExactly(2, 2, 1);
+		assertThat(sizes(PartitionBatches.groups(steps, true, 100, 1000))).containsExactly(5);
 	}
 
 	@Test
@@ -31,7 +32,7 @@ class CopyBatchGroupsTests {
 		Start imported = new Start(this.planner, this.index++, 10, false, null);
 		List<Start> steps = List.of(fresh(10), fresh(10), fresh(5000), fresh(10), copied, fresh(10), imported,
 				fresh(10), fresh(10));
-		List<List<Start>> groups = CopyBatch.groups(steps, true, 100, 1000);
+		List<List<Start>> groups = PartitionBatches.groups(steps, true, 100, 1000);
 		assertThat(sizes(groups)).containsExactly(2, 1, 1, 1, 1, 1, 2);
 		assertThat(groups.stream().flatMap(List::stream).toList()).as("plan order kept").isEqualTo(steps);
 	}
@@ -39,10 +40,10 @@ class CopyBatchGroupsTests {
 	@Test
 	void withoutBatchingEveryPartitionRunsAlone() {
 		List<Start> steps = List.of(fresh(10), fresh(10), fresh(10));
-		assertThat(sizes(CopyBatch.groups(steps, false, 100, 1000))).containsExactly(1, 1, 1);
-		assertThat(sizes(CopyBatch.groups(steps, true, 1, 1000))).containsExactly(1, 1, 1);
-		assertThat(sizes(CopyBatch.groups(steps, true, 100, 0))).containsExactly(1, 1, 1);
-		assertThat(CopyBatch.groups(List.of(), true, 100, 1000)).isEmpty();
+		assertThat(sizes(PartitionBatches.groups(steps, false, 100, 1000))).containsExactly(1, 1, 1);
+		assertThat(sizes(PartitionBatches.groups(steps, true, 1, 1000))).containsExactly(1, 1, 1);
+		assertThat(sizes(PartitionBatches.groups(steps, true, 100, 0))).containsExactly(1, 1, 1);
+		assertThat(PartitionBatches.groups(List.of(), true, 100, 1000)).isEmpty();
 	}
 
 	private Start fresh(long bytes) {

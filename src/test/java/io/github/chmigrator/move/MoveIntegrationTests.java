@@ -134,7 +134,8 @@ class MoveIntegrationTests {
 		createTable(table);
 		TableFingerprint before = TableFingerprint.of(db, table);
 		List<String> partsBefore = parts(table);
-		String[] command = { "--db", db.name(), "--table", table, "--s3-policy", POLICY };
+		// partition by partition: the kill comes after one partition's own move
+		String[] command = { "--db", db.name(), "--table", table, "--s3-policy", POLICY, "--batch-partitions", "1" };
 		Path childLog = this.workDir.resolve("child.log");
 
 		Process child = migrator().separateJvm(childLog, with(command, "--migrator.halt-at=move.afterMove@1")).start();
@@ -155,6 +156,43 @@ class MoveIntegrationTests {
 		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
 		assertThat(JobRepositoryFiles.jobExecutions(this.workDir)).extracting(Execution::status)
 			.containsExactly("FAILED", "COMPLETED");
+	}
+
+	/**
+	 * Small partitions move as a group (one ALTER for all of them); a kill after that ALTER, before
+	 * the group recorded anything, leaves every row in the table, and the rerun records the moves
+	 * (nothing is left off the volume) and ends exact.
+	 */
+	@Test
+	void aRunKilledRightAfterAGroupMoveIsFinishedExactlyByTheRerun() throws Exception {
+		String table = "killed_group";
+		createTable(table);
+		TableFingerprint before = TableFingerprint.of(db, table);
+		List<String> partsBefore = parts(table);
+		String[] command = { "--db", db.name(), "--table", table, "--s3-policy", POLICY };
+		Path childLog = this.workDir.resolve("child.log");
+
+		Process child = migrator().separateJvm(childLog, with(command, "--migrator.halt-at=move.afterBatch")).start();
+		this.children.add(child);
+
+		assertThat(child.waitFor(ChildLogs.CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
+		assertThat(child.exitValue()).as("exit code of the killed run; its log:%n%s", ChildLogs.read(childLog)).isEqualTo(137);
+		assertThat(TableFingerprint.of(db, table)).as("every row readable").isEqualTo(before);
+		assertThat(TableFingerprint.disks(db, table)).as("the group's one ALTER moved every partition").containsExactly("s3");
+		assertThat(JobRepositoryFiles.rows(this.workDir, """
+				SELECT SE.STEP_NAME FROM BATCH_STEP_EXECUTION SE
+				WHERE SE.STEP_NAME LIKE 'movePartition:%' AND SE.STATUS = 'COMPLETED'""")).as("nothing recorded").isEmpty();
+
+		assertThat(migrator().run(command)).isEqualTo(ExitCodes.OK);
+		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
+		assertThat(parts(table)).isEqualTo(partsBefore);
+		assertThat(TableFingerprint.disks(db, table)).containsExactly("s3");
+		assertThat(JobRepositoryFiles.rows(this.workDir, """
+				SELECT C.SHORT_CONTEXT FROM BATCH_STEP_EXECUTION SE
+				JOIN BATCH_STEP_EXECUTION_CONTEXT C ON C.STEP_EXECUTION_ID = SE.STEP_EXECUTION_ID
+				WHERE SE.STEP_NAME LIKE 'movePartition:%' AND SE.STATUS = 'COMPLETED'""")).hasSize(4)
+			.allSatisfy((row) -> assertThat(row.get(0)).contains("\"state\":\"DONE\"")
+				.contains("\"copiedRows\":[\"java.lang.Long\",500]"));
 	}
 
 	@Test
@@ -192,7 +230,7 @@ class MoveIntegrationTests {
 		TableFingerprint before = TableFingerprint.of(db, table);
 
 		int stopped = migrator().runTable(db, table, "--s3-policy", POLICY, "--clickhouse.retries=0",
-				"--migrator.fail-at=move.locked@2");
+				"--batch-partitions", "1", "--migrator.fail-at=move.locked@2");
 
 		assertThat(stopped).isEqualTo(ExitCodes.FAILED);
 		assertThat(output).contains("Table it_move.locked partition 2: a part is locked by a merge or another move")
@@ -200,7 +238,8 @@ class MoveIntegrationTests {
 					+ "retry");
 		assertThat(TableFingerprint.of(db, table)).isEqualTo(before);
 
-		int retried = migrator().runTable(db, table, "--s3-policy", POLICY, "--migrator.fail-at=move.locked@2");
+		int retried = migrator().runTable(db, table, "--s3-policy", POLICY, "--batch-partitions", "1",
+				"--migrator.fail-at=move.locked@2");
 
 		assertThat(retried).as("the rerun: partition 2 locked once again, then moved on retry").isEqualTo(ExitCodes.OK);
 		assertThat(output.getOut().split("partition 2: a part is locked by a merge or another move", -1)).hasSize(3);
@@ -332,7 +371,8 @@ class MoveIntegrationTests {
 		createTable(table);
 		TableFingerprint before = TableFingerprint.of(db, table);
 
-		assertThat(migrator().runTable(db, table, "--s3-policy", POLICY, "--migrator.fail-at=move.afterMove@1"))
+		assertThat(migrator().runTable(db, table, "--s3-policy", POLICY, "--batch-partitions", "1",
+				"--migrator.fail-at=move.afterMove@1"))
 			.isEqualTo(ExitCodes.FAILED);
 		int abort = migrator().runTable(db, table, "--s3-policy", POLICY, "--abort");
 
