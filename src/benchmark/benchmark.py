@@ -157,11 +157,12 @@ def live_heap_mb(gc_log):
     return peak
 
 
-def migrator(stack, table, xmx, name, cds=None, extra=()):
+def migrator(stack, table, xmx, name, cds=None, extra=(), keep_home=False):
     """One run of the migrator through the launcher (cds="off": the jar as it is, else the run's --no-cds
     choice): wall time, peak RSS (VmHWM, polled) and peak live heap."""
     home = os.path.join(WORK, "runs", name)
-    shutil.rmtree(home, ignore_errors=True)
+    if not keep_home:
+        shutil.rmtree(home, ignore_errors=True)
     gc_log = os.path.join(WORK, name + ".gc.log")
     command = [LAUNCHER, "--mode", "single", "--db", DB,
         "--table", table, "--s3-policy", "s3", "--host", "127.0.0.1", "--port", str(stack.port),
@@ -225,13 +226,58 @@ def launcher_env(java_opts, **variables):
                 CLICKHOUSE_MIGRATOR_CACHE=os.path.join(WORK, "launcher"), **variables)
 
 
+TRACE = "--logging.level.io.github.chmigrator.clickhouse.ClickHouseClient=trace"
+
+
+def first_statement(log_file, launched):
+    """Seconds from the launch (wall clock) to the start of the first ClickHouse statement, from the
+    client's TRACE lines (`<time> … ClickHouseClient : <n> ms: <sql>`, logged when it ended)."""
+    import datetime
+    with open(log_file) as f:
+        for line in f:
+            found = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .*ClickHouseClient\s*: (\d+) ms: ", line)
+            if found:
+                ended = datetime.datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+                return ended - int(found.group(2)) / 1000.0 - launched
+    return None
+
+
 def startup(stack, xmx):
     """JVM and Spring start plus the first checks: a run on a table already on the policy, through the
-    launcher (its class-data archive made beforehand, as on every launch but the first) and as `java -jar`."""
+    launcher (its class-data archive made beforehand, as on every launch but the first) and as `java -jar`;
+    and the time from the launch to the first ClickHouse statement (launcher, second run: the
+    JobRepository's schema exists)."""
     subprocess.run([LAUNCHER, "--help"], env=launcher_env(JAVA_OPTS[0]), stdout=subprocess.DEVNULL, check=True)
     create_table(stack, "migrated", 1, 10, policy="s3")
     plain = migrator(stack, "migrated", xmx, "startup_plain", cds="off")[0]
-    return migrator(stack, "migrated", xmx, "startup")[0], plain
+    whole = migrator(stack, "migrated", xmx, "startup")[0]
+    launched = time.time()
+    migrator(stack, "migrated", xmx, "startup", extra=(TRACE,), keep_home=True)
+    return whole, plain, first_statement(os.path.join(WORK, "startup.log"), launched)
+
+
+def small(stack, xmx):
+    """The per-table fixed work: a table of 4 partitions and 2,000 rows, from the table lock to the
+    end of its job (checks, work table, plan, copy, validation, cut-over, report), against the same
+    ATTACH sequence typed by hand."""
+    create_table(stack, "direct_small", 4, 500)
+    create_table(stack, "mig_small", 4, 500)
+    by_hand = direct(stack, "direct_small")
+    migrator(stack, "mig_small", xmx, "small", extra=(TRACE,))
+    import datetime
+    stamps = {}
+    with open(os.path.join(WORK, "small.log")) as f:
+        for line in f:
+            for key, text in (("locked", ": locked by pid"), ("ended", "COMPLETED " + DB + ".mig_small")):
+                if text in line and key not in stamps:
+                    stamps[key] = datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f").timestamp()
+    with open(os.path.join(WORK, "small.log")) as f:
+        statements = sum(1 for line in f if re.search(r"ClickHouseClient\s*: \d+ ms: ", line))
+    stack.sql("DROP TABLE %s.direct_small SYNC" % DB)
+    stack.sql("DROP TABLE %s.mig_small SYNC" % DB)
+    job = stamps["ended"] - stamps["locked"]
+    return {"job_s": round(job, 2), "direct_s": round(by_hand, 2), "fixed_s": round(job - by_hand, 2),
+            "statements": statements}
 
 
 def tiny(stack, partitions, rows, xmx, start, migrator_only):
@@ -371,9 +417,12 @@ def main():
         stack.sql("CREATE DATABASE IF NOT EXISTS %s" % DB)
         results = {"clickhouse": stack.sql("SELECT version()").strip(), "xmx": args.xmx or "default",
                    "java_opts": JAVA_OPTS[0], "cds": CDS[0]}
-        start, plain = startup(stack, args.xmx)
+        start, plain, first = startup(stack, args.xmx)
         results["startup_s"], results["startup_java_jar_s"] = round(start, 2), round(plain, 2)
-        log("start-up %.2f s (java -jar: %.2f s)" % (start, plain))
+        results["first_statement_s"] = round(first, 2) if first is not None else None
+        log("start-up %.2f s (java -jar: %.2f s); first ClickHouse statement after %s s" % (start, plain, results["first_statement_s"]))
+        results["small"] = small(stack, args.xmx)
+        log(json.dumps(results["small"]))
         results["tiny"] = []
         for partitions in [int(p) for p in args.partitions.split(",") if p]:
             log("%d partitions of %d rows" % (partitions, args.rows_per_partition))
@@ -406,9 +455,17 @@ def print_table(results):
           "class-data archive %s); start-up %.2f s (java -jar: %.2f s)"
           % (results["clickhouse"], results["java_opts"], results["xmx"], results["cds"], results["startup_s"],
              results["startup_java_jar_s"]))
-    print("%-12s %-10s %-12s %-8s %-22s %-20s %-12s %s" % ("partitions", "direct s", "migrator s", "ratio",
-                                                           "overhead ms/partition", "migrator ms/partition",
-                                                           "peak RSS MB", "live heap MB"))
+    if results.get("first_statement_s") is not None:
+        print("start-up to the first ClickHouse statement (launcher): %.2f s" % results["first_statement_s"])
+    if "small" in results:
+        row = results["small"]
+        print("per-table fixed work (4 partitions, 2,000 rows): job %.2f s from the table lock to its end, %d statements; "
+              "the ATTACH sequence by hand %.2f s; fixed work %.2f s" % (row["job_s"], row["statements"], row["direct_s"],
+                                                                      row["fixed_s"]))
+    if results["tiny"]:
+        print("%-12s %-10s %-12s %-8s %-22s %-20s %-12s %s" % ("partitions", "direct s", "migrator s", "ratio",
+                                                               "overhead ms/partition", "migrator ms/partition",
+                                                               "peak RSS MB", "live heap MB"))
 
     def figure(value, form):
         return "-" if value is None else form % value

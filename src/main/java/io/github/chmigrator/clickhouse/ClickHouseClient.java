@@ -91,21 +91,37 @@ public class ClickHouseClient implements AutoCloseable {
 
 	/** Runs a statement once and returns the rows it wrote, as the server reports them. */
 	public long update(String sql) {
+		long started = System.nanoTime();
 		try (Connection connection = connect(); Statement statement = connection.createStatement()) {
 			return statement.executeLargeUpdate(sql);
 		}
 		catch (SQLException ex) {
 			throw translate(ex, sql);
 		}
+		finally {
+			trace(started, sql);
+		}
 	}
 
 	/** Runs a statement once. */
 	public void execute(String sql) {
+		long started = System.nanoTime();
 		try (Connection connection = connect(); Statement statement = connection.createStatement()) {
 			statement.execute(sql);
 		}
 		catch (SQLException ex) {
 			throw translate(ex, sql);
+		}
+		finally {
+			trace(started, sql);
+		}
+	}
+
+	/** Each statement and how long it took, at TRACE (for profiling a run: never a password in SQL). */
+	private static void trace(long started, String sql) {
+		if (logger.isTraceEnabled()) {
+			logger.trace("{} ms: {}", (System.nanoTime() - started) / 1_000_000,
+					(sql.length() > 300) ? sql.substring(0, 300) + "…" : sql);
 		}
 	}
 
@@ -147,6 +163,7 @@ public class ClickHouseClient implements AutoCloseable {
 	}
 
 	private <T> List<T> queryOnce(String sql, RowMapper<T> mapper) {
+		long started = System.nanoTime();
 		try (Connection connection = connect();
 				Statement statement = connection.createStatement();
 				ResultSet rows = statement.executeQuery(sql)) {
@@ -158,6 +175,9 @@ public class ClickHouseClient implements AutoCloseable {
 		}
 		catch (SQLException ex) {
 			throw translate(ex, sql);
+		}
+		finally {
+			trace(started, sql);
 		}
 	}
 

@@ -20,11 +20,14 @@ import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.core.task.TaskExecutor;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import io.github.chmigrator.migration.OperatorFlags;
 import io.github.chmigrator.migration.ProgressTracker;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.PartitionBatches;
+import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.PlanOrderSplitter;
 import io.github.chmigrator.partition.PlanOrderSplitter.Start;
 
@@ -70,12 +73,16 @@ public class BatchingPartitionHandler implements PartitionHandler {
 
 	private final JobRepository jobRepository;
 
+	private final TransactionTemplate transaction;
+
 	/**
 	 * @param batches {@code null} to run every partition on its own
 	 * @param flags the operator's flag files: a throttled run starts no group
 	 */
 	public BatchingPartitionHandler(Step step, TaskExecutor executor, PartitionBatches batches, int maxPartitions,
-			long maxBytes, OperatorFlags flags, ProgressTracker progress, JobRepository jobRepository) {
+			long maxBytes, OperatorFlags flags, ProgressTracker progress, JobRepository jobRepository,
+			PlatformTransactionManager transactionManager) {
+		this.transaction = new TransactionTemplate(transactionManager);
 		this.flags = flags;
 		this.progress = progress;
 		this.jobRepository = jobRepository;
@@ -132,19 +139,46 @@ public class BatchingPartitionHandler implements PartitionHandler {
 		List<String> partitions = group.stream().map((start) -> start.planner().partitionName(start.index())).toList();
 		this.progress.started(job.qualifiedTable(), partitions);
 		try {
+			int recorded = 0;
 			if (executions.size() > 1) {
 				this.batches.run(executions);
+				while (recorded < executions.size() - 1 && PartitionPlanner.DONE
+					.equals(executions.get(recorded).getExecutionContext().getString(PartitionPlanner.STATE, ""))) {
+					recorded++;
+				}
 			}
-			for (StepExecution execution : executions) {
-				this.step.execute(execution);
-				// saved by the step; nothing reads it from memory afterwards (records are read from the JobRepository)
-				execution.setExecutionContext(new ExecutionContext());
+			// the batch recorded these DONE: their workers only report them, so their JobRepository
+			// updates share one transaction (a kill before it commits leaves them DONE but not
+			// COMPLETED, and the rerun's workers report them again); the group's last runs alone, with its pause
+			List<StepExecution> done = executions.subList(0, recorded);
+			JobInterruptedException interrupted = this.transaction.execute((status) -> {
+				for (StepExecution execution : done) {
+					try {
+						execute(execution);
+					}
+					catch (JobInterruptedException ex) {
+						return ex;
+					}
+				}
+				return null;
+			});
+			if (interrupted != null) {
+				throw interrupted;
+			}
+			for (StepExecution execution : executions.subList(recorded, executions.size())) {
+				execute(execution);
 			}
 		}
 		finally {
 			this.progress.ended(job.qualifiedTable(), partitions);
 			workers.ran(executions, copy);
 		}
+	}
+
+	private void execute(StepExecution execution) throws JobInterruptedException {
+		this.step.execute(execution);
+		// saved by the step; nothing reads it from memory afterwards (records are read from the JobRepository)
+		execution.setExecutionContext(new ExecutionContext());
 	}
 
 	/** What the groups of one partitioned step share: the job execution, the sum, the stop. */

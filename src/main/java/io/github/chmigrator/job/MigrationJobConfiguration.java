@@ -119,7 +119,7 @@ public class MigrationJobConfiguration {
 			CopyBatch copyBatch, CopiedPartitions copiedPartitions, OperatorFlags flags, ProgressTracker progress) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(copyPartition,
 				partitionExecutor(settings.parallelism()), copyBatch, settings.batchPartitions(), settings.batchBytes(),
-				flags, progress, jobRepository);
+				flags, progress, jobRepository, transactionManager);
 		return new StepBuilder("copyPartitions", jobRepository).partitioner(PartitionPlanner.WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,
 					PartitionPlanner.WORKER_STEP))
@@ -186,7 +186,7 @@ public class MigrationJobConfiguration {
 			ProgressTracker progress, MoveBatch moveBatch) {
 		BatchingPartitionHandler handler = new BatchingPartitionHandler(movePartition,
 				partitionExecutor(settings.parallelism()), moveBatch, settings.batchPartitions(), settings.batchBytes(),
-				flags, progress, jobRepository);
+				flags, progress, jobRepository, transactionManager);
 		return new StepBuilder("movePartitions", jobRepository)
 			.partitioner(PartitionPlanner.MOVE_WORKER_STEP, partitionPlanner)
 			.splitter(new PlanOrderSplitter(jobRepository, copiedPartitions, partitionPlanner, transactionManager,
