@@ -14,7 +14,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 /**
  * The packages under {@code src/main/java} depend one way, from the command line down to the
- * ClickHouse access layer (README, "Development"): no cycles, no layer reaching up, and no phase
+ * ClickHouse access layer (docs/development.md): no cycles, no layer reaching up, and no phase
  * of the migration importing another.
  */
 class ArchitectureTests {

@@ -341,7 +341,7 @@ public class CopyPartitionTasklet implements Tasklet {
 	static IllegalStateException mergedWithLaterRows(TableJobParameters job, String partitionId, PartInfo part) {
 		return new IllegalStateException("partition " + partitionId + " of " + job.qualifiedTable() + ": part "
 				+ part.name() + " merged copied rows with rows inserted later; it was not dropped. Its copied rows are in "
-				+ job.workTable() + "; resolve by hand (see README, Troubleshooting)");
+				+ job.workTable() + "; resolve by hand (see docs/troubleshooting.md)");
 	}
 
 	/**

@@ -128,7 +128,7 @@ public class RemovedPartitions {
 				logger.warn("Table {}: system.query_log cannot be read (not kept by the server, or no SELECT grant on it), "
 						+ "so a DROP/DETACH/REPLACE PARTITION or TRUNCATE "
 						+ "on a partition already moved to {} cannot be seen; do not remove partitions of the table while it "
-						+ "is migrated (README, Exactness)", job.qualifiedTable(), job.workTable());
+						+ "is migrated (docs/exactness.md)", job.qualifiedTable(), job.workTable());
 			}
 			return;
 		}

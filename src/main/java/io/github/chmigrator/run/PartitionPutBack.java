@@ -80,7 +80,7 @@ class PartitionPutBack {
 	private void dropCopiedSourceParts(TableJobParameters table, String partitionId, BlockRanges copied) {
 		CopiedSourceParts.drop(this.operations, table.database(), table.table(), partitionId, copied,
 				(part) -> new MigratorException(ExitCodes.FAILED, "--abort: part " + part.name() + " of "
-						+ table.qualifiedTable() + " merged copied rows with newer ones; resolve by hand (README, Troubleshooting)"),
+						+ table.qualifiedTable() + " merged copied rows with newer ones; resolve by hand (docs/troubleshooting.md)"),
 				() -> {
 				});
 	}

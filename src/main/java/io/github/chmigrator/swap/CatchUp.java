@@ -247,7 +247,7 @@ class CatchUp {
 			if (status == BlockRanges.Status.MIXED) {
 				throw new MigratorException(ExitCodes.FAILED, "%s.%s part %s merged copied rows with rows inserted later; "
 					.formatted(database, source, part.name()) + "its copied rows are already in the migrated table, so it "
-						+ "cannot be moved or dropped automatically (see README, Troubleshooting)");
+						+ "cannot be moved or dropped automatically (see docs/troubleshooting.md)");
 			}
 			if (status == BlockRanges.Status.NEW) {
 				fresh.computeIfAbsent(part.partitionId(), (key) -> new ArrayList<>()).add(part);

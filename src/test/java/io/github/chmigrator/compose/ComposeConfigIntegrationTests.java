@@ -149,6 +149,63 @@ class ComposeConfigIntegrationTests {
 		assertThat(db.count("tiered")).isEqualTo(3000);
 	}
 
+	@Test
+	@SuppressWarnings("unchecked")
+	void theMigratorServiceRunsThroughTheLauncherWithItsJobRepositoryOnPostgresAndItsFoldersMounted() {
+		Map<String, Object> services = (Map<String, Object>) new org.yaml.snakeyaml.Yaml()
+			.<Map<String, Object>>load(readCompose())
+			.get("services");
+		Map<String, Object> migrator = (Map<String, Object>) services.get("migrator");
+		Map<String, Object> environment = (Map<String, Object>) migrator.get("environment");
+		List<String> volumes = (List<String>) migrator.get("volumes");
+
+		assertThat((List<String>) migrator.get("entrypoint")).containsExactly("/app/bin/clickhouse-migrator");
+		assertThat(volumes).contains("./bin:/app/bin:ro", "./target/clickhouse-migrator.jar:/app/clickhouse-migrator.jar:ro",
+				"./reports:/reports", "./logs:/logs");
+		assertThat(Path.of("bin/clickhouse-migrator")).isExecutable();
+		assertThat(environment).containsEntry("CLICKHOUSE_MIGRATOR_JAR", "/app/clickhouse-migrator.jar")
+			.containsEntry("REPORT_PATH", "/reports")
+			.containsEntry("LOG_PATH", "/logs");
+		assertThat((String) environment.get("SPRING_DATASOURCE_URL")).startsWith("jdbc:postgresql://postgres:");
+		assertThat(services).containsKeys("postgres", "clickhouse", "minio");
+	}
+
+	/**
+	 * The README's compose command migrates {@code default.events}: the clickhouse service runs
+	 * {@code init-events.sql} on a fresh stack, and that script makes a table of several partitions
+	 * that the migrator moves to S3 (run here on the local engine, in a database of its own).
+	 */
+	@Test
+	void theInitScriptMakesTheTableTheReadmesComposeCommandMigrates() throws IOException {
+		String command = "docker compose run --rm migrator --mode single --db default --table events";
+		assertThat(Files.readString(Path.of("README.md"))).contains(command);
+		assertThat(readCompose()).contains(command);
+		assertThat(volumesOf(serviceBlock(readCompose(), "clickhouse")))
+			.contains("./src/compose/clickhouse/init-events.sql:/docker-entrypoint-initdb.d/init-events.sql:ro");
+		String script = Files.readAllLines(Path.of("src/compose/clickhouse/init-events.sql"))
+			.stream()
+			.filter((line) -> !line.strip().startsWith("--"))
+			.collect(Collectors.joining("\n"));
+		assertThat(script).contains("CREATE TABLE IF NOT EXISTS default.events");
+
+		for (String statement : script.split(";")) {
+			if (!statement.isBlank()) {
+				db.execute(statement.replace("default.events", Sql.qualified(db.name(), "events")));
+			}
+		}
+
+		assertThat(db.count("events")).isEqualTo(60_000);
+		assertThat(db.client()
+			.queryFirst("SELECT uniqExact(partition_id) FROM system.parts WHERE database = " + Sql.literal(db.name())
+					+ " AND table = 'events' AND active", (row) -> row.getLong(1))
+			.orElseThrow()).isEqualTo(6);
+		java.nio.file.Path workDir = Files.createTempDirectory("compose-events");
+		assertThat(new io.github.chmigrator.support.Migrator(ClickHouseStack.get(), workDir).runTable(db, "events"))
+			.isZero();
+		assertThat(db.count("events")).isEqualTo(60_000);
+		assertThat(io.github.chmigrator.support.TableFingerprint.disks(db, "events")).containsExactly("s3");
+	}
+
 	/** The host path docker-compose mounts into the clickhouse service's config.d, relative to the project. */
 	static Path composeClickHouseConfig() {
 		List<String> mounts = volumesOf(serviceBlock(readCompose(), "clickhouse"));
