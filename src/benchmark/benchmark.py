@@ -487,6 +487,8 @@ def print_table(results):
                   row["rows"], row["bytes"] // 2**20, row["partitions"], row["direct_s"], row["migrator_s"],
                   row["migrator_minus_startup_s"], row["ratio_to_direct_plus_startup"], row["peak_rss_mb"],
                   row["peak_live_heap_mb"]))
+        print("attach path without start-up: %.2fx the hand-typed ATTACH sequence" % (
+            row["migrator_minus_startup_s"] / max(row["direct_s"], 0.001)))
     if "move" in results:
         row = results["move"]
         print("in place: %d rows (%d MB) in %d partitions: hand-typed moves %.2f s (%.1f ms/partition), --strategy move "
@@ -494,10 +496,6 @@ def print_table(results):
                   row["rows"], row["bytes"] // 2**20, row["partitions"], row["direct_s"], row["direct_ms_per_partition"],
                   row["migrator_s"], row["migrator_minus_startup_s"], row["migrator_ms_per_partition"],
                   row["ratio_without_startup"]))
-    if "large" in results:
-        row = results["large"]
-        print("attach path without start-up: %.2fx the hand-typed ATTACH sequence" % (
-            row["migrator_minus_startup_s"] / max(row["direct_s"], 0.001)))
     if results.get("live"):
         whole, free = results["live"][0], results["live"][1]
         print("live table under inserts: %d rows in %d partitions, %d MB local" % (

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -118,6 +119,18 @@ public class ClickHouseCatalog {
 		return this.client.queryFirst(
 				TABLES + " WHERE database = " + Sql.literal(database) + " AND name = " + Sql.literal(table),
 				ClickHouseCatalog::table);
+	}
+
+	/**
+	 * The storage policy of each of these tables that exists, by name, read at one instant (one
+	 * query): cheaper than {@link #table} where only the policy matters.
+	 */
+	public Map<String, String> storagePolicies(String database, Collection<String> tables) {
+		Map<String, String> policies = new HashMap<>();
+		this.client.query("SELECT name, storage_policy FROM system.tables WHERE database = " + Sql.literal(database)
+				+ " AND name IN (" + tables.stream().map(Sql::literal).collect(Collectors.joining(", ")) + ")",
+				(row) -> policies.put(row.getString(1), row.getString(2)));
+		return policies;
 	}
 
 	/** The views that read from a table ({@code system.tables.dependencies_*}), as {@code database.name}. */

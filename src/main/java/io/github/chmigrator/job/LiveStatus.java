@@ -36,8 +36,8 @@ import io.github.chmigrator.report.StatusFile;
  * partition is in flight that long, and the {@code on-status} hook every
  * {@code --hooks-status-interval}. Also the hooks of the job's start ({@code on-startup}, whose
  * failure stops the run before its first step) and end ({@code on-success}, {@code on-failure}),
- * and merges started again on the table when its job ends without completing (a stop between two
- * calls of the cut-over leaves them stopped otherwise).
+ * and merges started again on the table when its job ends without completing with the source kept
+ * whole (a stop between two calls of the cut-over leaves them stopped otherwise).
  */
 public class LiveStatus implements JobExecutionListener, DisposableBean {
 
@@ -110,7 +110,11 @@ public class LiveStatus implements JobExecutionListener, DisposableBean {
 			return;
 		}
 		TableJobParameters table = TableJobParameters.of(execution.getJobParameters());
-		if (execution.getStatus() != BatchStatus.COMPLETED) {
+		// with the source kept whole a hold that spans calls (a partition from listing to checking, the
+		// cut-over) is taken again by the rerun, which copies a partition again when a merge ran
+		// meanwhile; the design's loop (--free-local-per-partition) keeps merges stopped on purpose
+		// while a partition is copied but its parts not dropped yet, also across runs
+		if (execution.getStatus() != BatchStatus.COMPLETED && TableJobParameters.sourceWhole(execution.getJobParameters())) {
 			try {
 				this.merges.releaseTable(table.database(), table.table());
 			}

@@ -1,6 +1,5 @@
 package io.github.chmigrator.migration;
 
-import java.util.Objects;
 
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
@@ -94,6 +93,19 @@ public record TableJobParameters(String clickhouse, String server, String databa
 				parameters.getString(DATABASE), parameters.getString(TABLE), parameters.getString(TARGET_POLICY));
 	}
 
+	/**
+	 * Only the identifying parameters of the table's JobInstance of a generation: what
+	 * {@code JobRepository.getJobInstance(name, parameters)} looks it up by.
+	 */
+	public JobParameters identifyingParameters(long generation) {
+		return new JobParametersBuilder().addString(SERVER, server)
+			.addString(DATABASE, database)
+			.addString(TABLE, table)
+			.addString(TARGET_POLICY, targetPolicy)
+			.addLong(GENERATION, generation)
+			.toJobParameters();
+	}
+
 	public JobParameters toJobParameters(MigrationSettings settings, long generation) {
 		return new JobParametersBuilder().addString(SERVER, server)
 			.addString(CLICKHOUSE, clickhouse, false)
@@ -122,12 +134,6 @@ public record TableJobParameters(String clickhouse, String server, String databa
 	/** These parameters for the given server identity. */
 	public TableJobParameters onServer(String identity) {
 		return new TableJobParameters(clickhouse, identity, database, table, targetPolicy);
-	}
-
-	/** Whether both name the same job: same server identity, table and target policy (the endpoint may differ). */
-	public boolean sameJob(TableJobParameters other) {
-		return Objects.equals(server, other.server) && database.equals(other.database) && table.equals(other.table)
-				&& targetPolicy.equals(other.targetPolicy);
 	}
 
 	/**

@@ -116,17 +116,24 @@ public class TableRunner {
 				List.of(context.getString(MigrationOutcome.MOVE_DISKS).split(",")));
 	}
 
-	/** The last execution of the table's latest generation, {@code null} when it was never migrated. */
+	/**
+	 * The last execution of the table's latest generation, {@code null} when it was never migrated.
+	 * Looked up by identifying parameters, generation after generation (they are numbered from 1
+	 * without gaps), so its cost is the table's generations, not the JobRepository's history.
+	 */
 	JobExecution latestExecution(TableJobParameters table) {
 		JobExecution latest = null;
-		for (JobInstance instance : this.jobRepository.findJobInstances(MigrationJobConfiguration.JOB_NAME)) {
+		for (long generation = 1;; generation++) {
+			JobInstance instance = this.jobRepository.getJobInstance(MigrationJobConfiguration.JOB_NAME,
+					table.identifyingParameters(generation));
+			if (instance == null) {
+				return latest;
+			}
 			JobExecution last = this.jobRepository.getLastJobExecution(instance);
-			if (last != null && TableJobParameters.of(last.getJobParameters()).sameJob(table)
-					&& (latest == null || generation(last) > generation(latest))) {
+			if (last != null) {
 				latest = last;
 			}
 		}
-		return latest;
 	}
 
 	private static long generation(JobExecution execution) {

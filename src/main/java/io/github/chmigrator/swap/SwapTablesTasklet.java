@@ -20,7 +20,6 @@ import io.github.chmigrator.clickhouse.ClickHouseCatalog;
 import io.github.chmigrator.clickhouse.DdlRewriter;
 import io.github.chmigrator.clickhouse.MutationInfo;
 import io.github.chmigrator.clickhouse.PartInfo;
-import io.github.chmigrator.clickhouse.TableInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
 import io.github.chmigrator.core.ExitCodes;
 import io.github.chmigrator.core.MigratorException;
@@ -332,10 +331,10 @@ public class SwapTablesTasklet implements Tasklet {
 
 	/** Whether the exchange already happened: the name holds the target policy, the work table the old one. */
 	private boolean swapped(TableJobParameters job) {
-		TableInfo table = this.catalog.table(job.database(), job.table()).orElse(null);
-		TableInfo work = this.catalog.table(job.database(), job.workTable()).orElse(null);
-		return table != null && work != null && table.storagePolicy().equals(job.targetPolicy())
-				&& !work.storagePolicy().equals(job.targetPolicy());
+		Map<String, String> policies = this.catalog.storagePolicies(job.database(), List.of(job.table(), job.workTable()));
+		String table = policies.get(job.table());
+		String work = policies.get(job.workTable());
+		return table != null && work != null && table.equals(job.targetPolicy()) && !work.equals(job.targetPolicy());
 	}
 
 	private boolean swap(TableJobParameters job) {
