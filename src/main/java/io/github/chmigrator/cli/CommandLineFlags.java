@@ -218,8 +218,8 @@ public final class CommandLineFlags {
 				  --cut-over-window HH:MM-HH:MM
 				                           cut over only inside this window, UTC (e.g. 22:00-02:00)
 				  --max-parts-in-partition N
-				                           pause while a partition of the table or its work table has more than N
-				                           active parts (default 0: no limit)
+				                           pause while a partition of the table has more than N active parts
+				                           (default 0: no limit)
 				  --min-free-local-bytes N stop (exit 5, resumable) when a local disk has less than N bytes free
 				                           (default 0: no check)
 				  --max-replica-delay SEC  pause while the table's replica is more than SEC behind (Replicated

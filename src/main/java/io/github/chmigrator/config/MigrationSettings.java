@@ -44,8 +44,8 @@ import io.github.chmigrator.core.MigratorException;
  * @param stop a JobInstance id whose running execution is asked to stop (Spring Batch's stop)
  * @param status {@code last} or a JobInstance id whose live status is printed instead of migrating
  * @param json {@code --status} prints JSON
- * @param maxPartsInPartition pause while a partition of the source or the work table has more active
- * parts than this, 0 for no limit
+ * @param maxPartsInPartition pause while a partition of the source has more active parts than
+ * this, 0 for no limit
  * @param minFreeLocalBytes stop (exit 5) when a local disk of the server has less free space, 0 for no check
  * @param maxReplicaDelay pause while a replica of a Replicated source is further behind (seconds), 0 for no check
  */

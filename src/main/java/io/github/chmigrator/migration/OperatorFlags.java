@@ -30,8 +30,9 @@ import io.github.chmigrator.core.Sizes;
  * keeps the work table in step with the source but does not cut over. Each is checked where the run
  * would go on (every second while it waits) and logged once when a wait begins and once when it
  * ends, per table. A load that cannot be read pauses the run (fails closed), saying so. Beside the
- * load: {@code --max-parts-in-partition} pauses while a partition of the source or the work table
- * has more active parts (ClickHouse refuses inserts at {@code parts_to_throw_insert}),
+ * load: {@code --max-parts-in-partition} pauses while a partition of the source has more active
+ * parts (ClickHouse delays and then refuses inserts there: {@code parts_to_delay_insert},
+ * {@code parts_to_throw_insert}),
  * {@code --max-replica-delay} while a replica of the source is further behind, and
  * {@code --min-free-local-bytes} stops the run (exit 5) before a local disk runs out. These read
  * {@code system.parts}, {@code system.replicas} and {@code system.disks} at most every
@@ -171,7 +172,10 @@ public class OperatorFlags {
 	private Verdict judge(TableJobParameters job) {
 		String parts = null;
 		if (this.maxParts > 0) {
-			var busiest = this.operations.busiestPartition(job.database(), List.of(job.table(), job.workTable()));
+			// the source only: merges on the work table stay stopped until the swap, so waiting for its
+			// part count to fall would wait for ever (it holds one part per source part copied, plus
+			// the catch-up's moved parts)
+			var busiest = this.operations.busiestPartition(job.database(), List.of(job.table()));
 			if (busiest != null && busiest.getValue() > this.maxParts) {
 				parts = busiest.getKey() + " (" + busiest.getValue() + " parts)";
 			}
