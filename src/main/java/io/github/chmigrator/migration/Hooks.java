@@ -26,7 +26,7 @@ import io.github.chmigrator.core.MigratorException;
  * gh-ost's hooks: every executable file of {@code --hooks-path} whose name starts with a hook's
  * name ({@code on-startup}, {@code on-startup-page-the-team}) runs at that milestone, in name order,
  * with the run's figures in {@code CH_MIGRATOR_*} variables and the run's environment without its
- * secrets (names holding PASSWORD, SECRET, ACCESS_KEY or TOKEN), in the hooks
+ * credentials (names holding PASSWORD: a hook's output goes to the log), in the hooks
  * directory, for at most {@code migration.hooks.timeout}; its output goes to the log. A failing
  * {@code on-startup} or {@code on-before-cut-over} (exit code not 0, or out of time) stops the run
  * before it changes anything further, the live table whole (exit 5); the others are logged.
@@ -49,7 +49,8 @@ public class Hooks {
 
 	private static final int OUTPUT_LINES = 20;
 
-	private static final Pattern SECRET = Pattern.compile("(?i)PASSWORD|SECRET|ACCESS_KEY|TOKEN");
+	/** The migrator's credentials ({@code CH_PASSWORD}, {@code SPRING_DATASOURCE_PASSWORD}, …): never a hook's. */
+	private static final Pattern SECRET = Pattern.compile("(?i)PASSWORD");
 
 	private final Path directory;
 
@@ -132,7 +133,7 @@ public class Hooks {
 			ProcessBuilder builder = new ProcessBuilder(file.toAbsolutePath().toString()).directory(this.directory.toFile())
 				.redirectErrorStream(true)
 				.redirectOutput(output.toFile());
-			// the hook inherits the run's environment but for its secrets (CH_PASSWORD, S3 keys, …)
+			// the hook inherits the run's environment but for the migrator's credentials: its output is logged
 			builder.environment().keySet().removeIf((name) -> SECRET.matcher(name).find());
 			builder.environment().putAll(variables);
 			Process process = builder.start();
