@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The catalog reads: databases, tables, partitions, storage policies and disks, read from the
@@ -112,7 +111,7 @@ public class ClickHouseCatalog {
 				SELECT 1 FROM system.parts
 				WHERE database = %s AND table = %s AND active AND disk_name NOT IN (%s)
 				LIMIT 1""".formatted(Sql.literal(database), Sql.literal(table),
-				disks.stream().map(Sql::literal).collect(Collectors.joining(", "))), (row) -> true).orElse(false);
+				Sql.literals(disks)), (row) -> true).orElse(false);
 	}
 
 	public Optional<TableInfo> table(String database, String table) {
@@ -128,7 +127,7 @@ public class ClickHouseCatalog {
 	public Map<String, String> storagePolicies(String database, Collection<String> tables) {
 		Map<String, String> policies = new HashMap<>();
 		this.client.query("SELECT name, storage_policy FROM system.tables WHERE database = " + Sql.literal(database)
-				+ " AND name IN (" + tables.stream().map(Sql::literal).collect(Collectors.joining(", ")) + ")",
+				+ " AND name IN (" + Sql.literals(tables) + ")",
 				(row) -> policies.put(row.getString(1), row.getString(2)));
 		return policies;
 	}

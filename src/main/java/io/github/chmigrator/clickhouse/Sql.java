@@ -1,5 +1,8 @@
 package io.github.chmigrator.clickhouse;
 
+import java.util.Collection;
+import java.util.stream.Collectors;
+
 /**
  * Quoting for the SQL the migrator writes. Every identifier and every string literal that reaches
  * ClickHouse goes through here, so names with quotes, backticks, backslashes or unicode are safe.
@@ -30,6 +33,11 @@ public final class Sql {
 	}
 
 	/** A single-quoted string literal: {@code it's} becomes {@code 'it\'s'}. */
+	/** String literals, comma-separated: the inside of {@code IN (…)}. */
+	public static String literals(Collection<String> values) {
+		return values.stream().map(Sql::literal).collect(Collectors.joining(", "));
+	}
+
 	public static String literal(String value) {
 		return '\'' + escape(value, '\'') + '\'';
 	}

@@ -47,7 +47,7 @@ public class TableOperations {
 	public Map<String, String> createQueries(String database, Collection<String> tables) {
 		Map<String, String> queries = new HashMap<>();
 		this.client.query("SELECT name, create_table_query FROM system.tables WHERE database = " + Sql.literal(database)
-				+ " AND name IN (" + literals(tables) + ")", (row) -> queries.put(row.getString(1), row.getString(2)));
+				+ " AND name IN (" + Sql.literals(tables) + ")", (row) -> queries.put(row.getString(1), row.getString(2)));
 		return queries;
 	}
 
@@ -131,7 +131,7 @@ public class TableOperations {
 		if (partitionIds.isEmpty()) {
 			return parts;
 		}
-		dataParts(database, table, " AND partition_id IN (" + literals(partitionIds) + ")")
+		dataParts(database, table, " AND partition_id IN (" + Sql.literals(partitionIds) + ")")
 			.forEach((part) -> parts.get(part.partitionId()).add(part));
 		return parts;
 	}
@@ -173,14 +173,14 @@ public class TableOperations {
 		Map<String, Long> rows = new LinkedHashMap<>();
 		partitionIds.forEach((id) -> rows.put(id, 0L));
 		if (!partitionIds.isEmpty()) {
-			countPerPartition(database, table, " WHERE _partition_id IN (" + literals(partitionIds) + ")", rows);
+			countPerPartition(database, table, " WHERE _partition_id IN (" + Sql.literals(partitionIds) + ")", rows);
 		}
 		return rows;
 	}
 
 	/** Rows a reader sees in the given parts. */
 	public long rowsOfParts(String database, String table, Collection<String> parts) {
-		return parts.isEmpty() ? 0 : count(database, table, "_part IN (" + literals(parts) + ")");
+		return parts.isEmpty() ? 0 : count(database, table, "_part IN (" + Sql.literals(parts) + ")");
 	}
 
 	/** Rows a reader sees in the whole table. */
@@ -199,7 +199,7 @@ public class TableOperations {
 	public Map<String, Long> rowsPerPartitionOf(String database, String table, Collection<String> parts) {
 		Map<String, Long> rows = new HashMap<>();
 		if (!parts.isEmpty()) {
-			countPerPartition(database, table, " WHERE _part IN (" + literals(parts) + ")", rows);
+			countPerPartition(database, table, " WHERE _part IN (" + Sql.literals(parts) + ")", rows);
 		}
 		return rows;
 	}
@@ -255,7 +255,7 @@ public class TableOperations {
 		if (names.isEmpty()) {
 			return figures;
 		}
-		String list = literals(names);
+		String list = Sql.literals(names);
 		boolean asynchronous = this.client.queryFirst(
 				"SELECT count() FROM system.tables WHERE database = 'system' AND name = 'asynchronous_metrics'",
 				(row) -> row.getLong(1) > 0).orElse(false);
@@ -276,7 +276,7 @@ public class TableOperations {
 				SELECT table, partition_id, count() AS parts FROM system.parts
 				WHERE database = %s AND table IN (%s) AND active
 				GROUP BY table, partition_id ORDER BY parts DESC LIMIT 1""".formatted(Sql.literal(database),
-				literals(tables)), (row) -> Map.entry(row.getString(1) + "/" + row.getString(2), row.getLong(3)))
+				Sql.literals(tables)), (row) -> Map.entry(row.getString(1) + "/" + row.getString(2), row.getLong(3)))
 			.orElse(null);
 	}
 
@@ -354,7 +354,7 @@ public class TableOperations {
 			Collection<String> parts) {
 		String list = columns.stream().map(Sql::identifier).collect(Collectors.joining(", "));
 		return this.client.update("INSERT INTO " + Sql.qualified(database, target) + " (" + list + ") SELECT " + list
-				+ " FROM " + Sql.qualified(database, source) + " WHERE _part IN (" + literals(parts) + ") "
+				+ " FROM " + Sql.qualified(database, source) + " WHERE _part IN (" + Sql.literals(parts) + ") "
 				+ COPY_SETTINGS);
 	}
 
@@ -409,7 +409,7 @@ public class TableOperations {
 				FROM system.parts
 				WHERE database = %s AND table = %s AND active AND partition_id IN (%s)
 				ORDER BY partition_id, min_block_number""".formatted(Sql.literal(database), Sql.literal(table),
-				literals(partitionIds)), (row) -> placements.get(row.getString(2))
+				Sql.literals(partitionIds)), (row) -> placements.get(row.getString(2))
 					.add(new PartPlacement(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
 							row.getLong(5), row.getString(6))));
 		return placements;
@@ -460,7 +460,7 @@ public class TableOperations {
 				WHERE database = %s AND table = %s AND active AND disk_name NOT IN (%s)
 				GROUP BY partition_id
 				ORDER BY partition_id""".formatted(Sql.literal(database), Sql.literal(table),
-				literals(disks)), (row) -> off.put(row.getString(1), row.getLong(2)));
+				Sql.literals(disks)), (row) -> off.put(row.getString(1), row.getLong(2)));
 		return off;
 	}
 
@@ -517,7 +517,7 @@ public class TableOperations {
 
 	/** Rows and hash of the stored columns of the given parts of a table. */
 	public Checksum checksumOfParts(String database, String table, List<String> columns, Collection<String> parts) {
-		return checksum(database, table, columns, "_part IN (" + literals(parts) + ")");
+		return checksum(database, table, columns, "_part IN (" + Sql.literals(parts) + ")");
 	}
 
 	/** Rows and hash of the stored columns of one partition. */
@@ -532,10 +532,6 @@ public class TableOperations {
 				+ Sql.qualified(database, table) + " WHERE " + where,
 				(row) -> new Checksum(row.getLong(1), row.getString(2)))
 			.orElseThrow();
-	}
-
-	private static String literals(Collection<String> values) {
-		return values.stream().map(Sql::literal).collect(Collectors.joining(", "));
 	}
 
 }

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +15,6 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import io.github.chmigrator.clickhouse.PartInfo;
 import io.github.chmigrator.clickhouse.TableOperations;
@@ -26,6 +24,7 @@ import io.github.chmigrator.migration.SourceGuard;
 import io.github.chmigrator.migration.TableJobParameters;
 import io.github.chmigrator.partition.BlockRanges;
 import io.github.chmigrator.partition.CopiedSourceParts;
+import io.github.chmigrator.partition.BatchRecords;
 import io.github.chmigrator.partition.PartitionBatches;
 import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.PlanOrderSplitter.Start;
@@ -68,15 +67,7 @@ public class CopyBatch implements PartitionBatches {
 
 	private final SourceGuard guard;
 
-	private final JobRepository jobRepository;
-
-	private final TransactionTemplate transaction;
-
-	/** Failures of one partition met in a batch, by worker step execution id, for the worker to raise. */
-	private final Map<Long, RuntimeException> failures = new ConcurrentHashMap<>();
-
-	/** Worker step executions followed by another of their batch: no pause after them. */
-	private final Set<Long> continuing = ConcurrentHashMap.newKeySet();
+	private final BatchRecords records;
 
 	public CopyBatch(TableOperations operations, CopyStrategies strategies, MergeControl merges,
 			FailurePoints failurePoints, SourceGuard guard, JobRepository jobRepository,
@@ -86,8 +77,7 @@ public class CopyBatch implements PartitionBatches {
 		this.merges = merges;
 		this.failurePoints = failurePoints;
 		this.guard = guard;
-		this.jobRepository = jobRepository;
-		this.transaction = new TransactionTemplate(transactionManager);
+		this.records = new BatchRecords(jobRepository, transactionManager);
 	}
 
 	/**
@@ -113,9 +103,7 @@ public class CopyBatch implements PartitionBatches {
 	 */
 	@Override
 	public void run(List<StepExecution> batch) {
-		for (int i = 0; i < batch.size() - 1; i++) {
-			this.continuing.add(batch.get(i).getId());
-		}
+		this.records.started(batch);
 		Batch run = new Batch(batch);
 		try {
 			run.copy();
@@ -140,12 +128,12 @@ public class CopyBatch implements PartitionBatches {
 
 	/** The failure a batch met for this partition, once; {@code null} without one. */
 	public RuntimeException takeFailure(StepExecution execution) {
-		return this.failures.remove(execution.getId());
+		return this.records.takeFailure(execution);
 	}
 
 	/** Whether another partition of its batch follows this one (then no pause after it). */
 	public boolean continues(StepExecution execution) {
-		return this.continuing.remove(execution.getId());
+		return this.records.continues(execution);
 	}
 
 	/** One batch in flight. */
@@ -279,15 +267,12 @@ public class CopyBatch implements PartitionBatches {
 		}
 
 		private void failed(String partitionId, RuntimeException failure) {
-			failures.put(this.members.get(partitionId).getId(), failure);
+			records.failed(this.members.get(partitionId), failure);
 		}
 
 		/** The partitions' ExecutionContexts, in one JobRepository transaction. */
 		private void save(Collection<String> partitionIds) {
-			if (!partitionIds.isEmpty()) {
-				transaction.executeWithoutResult((status) -> partitionIds
-					.forEach((id) -> jobRepository.updateExecutionContext(this.members.get(id))));
-			}
+			records.save(partitionIds.stream().map(this.members::get).toList());
 		}
 
 		/**

@@ -3,6 +3,7 @@ package io.github.chmigrator.job;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,6 +79,8 @@ public class LiveStatus implements JobExecutionListener, DisposableBean {
 
 		private final JobExecution execution;
 
+		private final TableJobParameters parameters;
+
 		private final String table;
 
 		private long lastInFlightLog = System.currentTimeMillis();
@@ -88,7 +91,8 @@ public class LiveStatus implements JobExecutionListener, DisposableBean {
 
 		Running(JobExecution execution) {
 			this.execution = execution;
-			this.table = TableJobParameters.of(execution.getJobParameters()).qualifiedTable();
+			this.parameters = TableJobParameters.of(execution.getJobParameters());
+			this.table = this.parameters.qualifiedTable();
 		}
 
 	}
@@ -109,7 +113,7 @@ public class LiveStatus implements JobExecutionListener, DisposableBean {
 		if (job == null) {
 			return;
 		}
-		TableJobParameters table = TableJobParameters.of(execution.getJobParameters());
+		TableJobParameters table = job.parameters;
 		// with the source kept whole a hold that spans calls (a partition from listing to checking, the
 		// cut-over) is taken again by the rerun, which copies a partition again when a merge ran
 		// meanwhile; the design's loop (--free-local-per-partition) keeps merges stopped on purpose
@@ -167,8 +171,7 @@ public class LiveStatus implements JobExecutionListener, DisposableBean {
 			return;
 		}
 		job.lastInFlightLog = now;
-		TableJobParameters table = TableJobParameters.of(job.execution.getJobParameters());
-		job.rowsInFlight = this.operations.rowsBeingInserted(table.database(), table.workTable());
+		job.rowsInFlight = this.operations.rowsBeingInserted(job.parameters.database(), job.parameters.workTable());
 		String partitions = snapshot.inFlight()
 			.entrySet()
 			.stream()
@@ -191,13 +194,12 @@ public class LiveStatus implements JobExecutionListener, DisposableBean {
 
 	private void write(Running job, Integer exitCode) {
 		JobExecution execution = job.execution;
-		TableJobParameters table = TableJobParameters.of(execution.getJobParameters());
 		ProgressTracker.Snapshot now = this.progress.snapshot(job.table);
 		String started = (execution.getStartTime() != null)
-				? execution.getStartTime().atZone(java.time.ZoneId.systemDefault()).toInstant().toString()
+				? execution.getStartTime().atZone(ZoneId.systemDefault()).toInstant().toString()
 				: Instant.now().toString();
 		StatusFile status = new StatusFile(execution.getJobInstanceId(), execution.getId(), job.table,
-				table.targetPolicy(), (exitCode == null) ? BatchStatus.STARTED.name() : execution.getStatus().name(),
+				job.parameters.targetPolicy(), (exitCode == null) ? BatchStatus.STARTED.name() : execution.getStatus().name(),
 				exitCode, now.phase(), started, Instant.now().atOffset(ZoneOffset.UTC).toString(),
 				ProcessHandle.current().pid(), Host.name(), now.partitionsDone(), now.partitionsTotal(), now.rowsDone(),
 				now.rowsTotal(), now.bytesDone(), now.bytesTotal(), now.percent(), Math.round(now.bytesPerSecond()),

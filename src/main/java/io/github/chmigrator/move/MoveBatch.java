@@ -4,8 +4,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,10 +12,10 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import io.github.chmigrator.migration.MigrationOutcome;
 import io.github.chmigrator.migration.TableJobParameters;
+import io.github.chmigrator.partition.BatchRecords;
 import io.github.chmigrator.partition.PartitionBatches;
 import io.github.chmigrator.partition.PartitionPlanner;
 import io.github.chmigrator.partition.PlanOrderSplitter.Start;
@@ -41,20 +39,11 @@ public class MoveBatch implements PartitionBatches {
 
 	private final PartitionMover mover;
 
-	private final JobRepository jobRepository;
-
-	private final TransactionTemplate transaction;
-
-	/** Failures of one partition met in a group, by worker step execution id, for the worker to raise. */
-	private final Map<Long, RuntimeException> failures = new ConcurrentHashMap<>();
-
-	/** Worker step executions followed by another of their group: no pause after them. */
-	private final Set<Long> continuing = ConcurrentHashMap.newKeySet();
+	private final BatchRecords records;
 
 	public MoveBatch(PartitionMover mover, JobRepository jobRepository, PlatformTransactionManager transactionManager) {
 		this.mover = mover;
-		this.jobRepository = jobRepository;
-		this.transaction = new TransactionTemplate(transactionManager);
+		this.records = new BatchRecords(jobRepository, transactionManager);
 	}
 
 	@Override
@@ -64,9 +53,7 @@ public class MoveBatch implements PartitionBatches {
 
 	@Override
 	public void run(List<StepExecution> batch) {
-		for (int i = 0; i < batch.size() - 1; i++) {
-			this.continuing.add(batch.get(i).getId());
-		}
+		this.records.started(batch);
 		StepExecution first = batch.get(0);
 		TableJobParameters job = TableJobParameters.of(first.getJobParameters());
 		ExecutionContext jobContext = first.getJobExecution().getExecutionContext();
@@ -88,21 +75,20 @@ public class MoveBatch implements PartitionBatches {
 			return;
 		}
 		double seconds = (System.nanoTime() - started) / 1e9 / members.size();
-		failed.forEach((id, failure) -> this.failures.put(members.get(id).getId(), failure));
+		failed.forEach((id, failure) -> this.records.failed(members.get(id), failure));
 		moved.forEach((id, move) -> MovePartitionTasklet.record(members.get(id).getExecutionContext(), move, seconds,
 				startedAt));
-		this.transaction.executeWithoutResult((status) -> moved.keySet()
-			.forEach((id) -> this.jobRepository.updateExecutionContext(members.get(id))));
+		this.records.save(moved.keySet().stream().map(members::get).toList());
 	}
 
 	/** The failure a group met for this partition, once; {@code null} without one. */
 	RuntimeException takeFailure(StepExecution execution) {
-		return this.failures.remove(execution.getId());
+		return this.records.takeFailure(execution);
 	}
 
 	/** Whether another partition of its group follows this one (then no pause after it). */
 	boolean continues(StepExecution execution) {
-		return this.continuing.remove(execution.getId());
+		return this.records.continues(execution);
 	}
 
 }

@@ -63,7 +63,6 @@ public class MovePartitionTasklet implements Tasklet {
 		if (failedInGroup != null) {
 			throw failedInGroup;
 		}
-		boolean movedNow = true;
 		if (!PartitionPlanner.DONE.equals(context.getString(PartitionPlanner.STATE, ""))) {
 			ExecutionContext jobContext = step.getJobExecution().getExecutionContext();
 			String volume = jobContext.getString(MigrationOutcome.MOVE_VOLUME);
@@ -73,7 +72,6 @@ public class MovePartitionTasklet implements Tasklet {
 			long started = System.nanoTime();
 			PartitionMover.Moved moved = this.mover.move(job.database(), job.table(), partitionId, volume, disks);
 			record(context, moved, (System.nanoTime() - started) / 1e9, startedAt);
-			movedNow = moved.rounds() > 0;
 		}
 		if (context.getInt(LEFT_OFF, 0) > 0) {
 			logger.info("Table {} partition {}: {} parts appeared off volume '{}' while it moved; validateMoves moves them",
@@ -83,7 +81,7 @@ public class MovePartitionTasklet implements Tasklet {
 		this.progress.partitionDone(job.qualifiedTable(), context);
 		// the design's pause between partitions (after a group's last): a move reads and writes the partition's bytes too
 		double interval = step.getJobParameters().getDouble(TableJobParameters.INSERT_INTERVAL, 1.0);
-		if (!this.batch.continues(step) && movedNow && context.getInt(PartitionPlanner.ATTEMPTS, 0) > 0) {
+		if (!this.batch.continues(step) && context.getInt(PartitionPlanner.ATTEMPTS, 0) > 0) {
 			Thread.sleep(Math.round(interval * 1000));
 		}
 		return RepeatStatus.FINISHED;

@@ -66,6 +66,14 @@ public record StatusFile(long jobInstance, long jobExecution, String table, Stri
 		return Files.exists(file) ? JSON.readValue(Files.readString(file), StatusFile.class) : null;
 	}
 
+	/** The same status with the execution's status as another record (the JobRepository) has it. */
+	public StatusFile withStatus(String status) {
+		return new StatusFile(this.jobInstance, this.jobExecution, this.table, this.targetPolicy, status, this.exitCode,
+				this.phase, this.startedAt, this.updatedAt, this.pid, this.host, this.partitionsDone, this.partitionsTotal,
+				this.rowsDone, this.rowsTotal, this.bytesDone, this.bytesTotal, this.percent, this.bytesPerSecond,
+				this.etaSeconds, this.inFlight, this.rowsInFlight, this.throttled, this.cutOverPostponed, this.cutOverWindow);
+	}
+
 	/** The same status as JSON on one line. */
 	public String json() {
 		return JSON.writeValueAsString(this);

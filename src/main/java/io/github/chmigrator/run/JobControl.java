@@ -119,11 +119,7 @@ public class JobControl {
 		TableJobParameters table = TableJobParameters.of(last.getJobParameters());
 		String status = last.getStatus().name();
 		if (file != null && file.jobExecution() == last.getId()) {
-			return new StatusFile(file.jobInstance(), file.jobExecution(), file.table(), file.targetPolicy(), status,
-					file.exitCode(), file.phase(), file.startedAt(), file.updatedAt(), file.pid(), file.host(),
-					file.partitionsDone(), file.partitionsTotal(), file.rowsDone(), file.rowsTotal(), file.bytesDone(),
-					file.bytesTotal(), file.percent(), file.bytesPerSecond(), file.etaSeconds(), file.inFlight(),
-					file.rowsInFlight(), file.throttled(), file.cutOverPostponed(), file.cutOverWindow());
+			return file.withStatus(status);
 		}
 		return new StatusFile(last.getJobInstanceId(), last.getId(), table.qualifiedTable(), table.targetPolicy(), status,
 				null, null, String.valueOf(last.getStartTime()), null, 0, null, 0, 0, 0, 0, 0, 0, 0, 0, null, Map.of(), 0,
